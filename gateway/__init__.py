@@ -1,0 +1,1 @@
+"""The ASGI gateway: one process, one port, three protocol adapters over one service."""

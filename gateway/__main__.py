@@ -1,0 +1,8 @@
+"""`python -m gateway [serve flags]`: the same as `rosetta serve`."""
+
+import sys
+
+from gateway.cli import main
+
+if __name__ == "__main__":
+    main(["serve", *sys.argv[1:]])

@@ -1,0 +1,54 @@
+"""The composition root: builds the ASGI app from the adapters. No logic lives here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+
+from gateway import rest, site, soap, ws
+from gateway.metrics import Metrics
+from gateway.runtime import Runtime
+from gateway.settings import Settings
+from services.catalogue import Catalogue, open_catalogue
+
+CatalogueOpener = Callable[[Settings], Awaitable[Catalogue]]
+
+
+async def open_from_settings(settings: Settings) -> Catalogue:
+    return await open_catalogue(
+        settings.db, seed=settings.seed, poll_interval=settings.event_poll_interval
+    )
+
+
+def create_app(
+    settings: Settings | None = None, opener: CatalogueOpener = open_from_settings
+) -> Starlette:
+    runtime = Runtime(settings=settings or Settings(), metrics=Metrics())
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        runtime.catalogue = await opener(runtime.settings)
+        try:
+            yield
+        finally:
+            await runtime.catalogue.close()
+            runtime.catalogue = None
+
+    app = Starlette(
+        routes=[
+            *site.routes(runtime),
+            *rest.routes(runtime),
+            *soap.routes(runtime),
+            *ws.routes(runtime),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """Factory for uvicorn's --reload and --workers, which import the app by name."""
+    return create_app(Settings())

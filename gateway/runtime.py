@@ -1,0 +1,31 @@
+"""What every adapter shares at run time: settings, metrics, and the open catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.metrics import Metrics
+from gateway.settings import Settings
+from services.catalogue import Catalogue
+from services.events import EventHub
+from services.service import LibraryService
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    metrics: Metrics
+    catalogue: Catalogue | None = None
+
+    @property
+    def service(self) -> LibraryService:
+        return self._open().service
+
+    @property
+    def hub(self) -> EventHub:
+        return self._open().hub
+
+    def _open(self) -> Catalogue:
+        if self.catalogue is None:
+            raise RuntimeError("the catalogue is opened by the app's lifespan; it has not run")
+        return self.catalogue

@@ -1,0 +1,73 @@
+"""The pages around the three APIs: the landing page, liveness and metrics."""
+
+from __future__ import annotations
+
+from html import escape
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from gateway.metrics import CONTENT_TYPE
+from gateway.runtime import Runtime
+
+SAMPLE_ISBN = "9780132350884"
+
+
+def routes(runtime: Runtime) -> list[BaseRoute]:
+    async def landing(request: Request) -> HTMLResponse:
+        base = str(request.base_url).rstrip("/")
+        return HTMLResponse(landing_page(base, token_required=runtime.settings.token is not None))
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+    async def metrics(_request: Request) -> Response:
+        return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE)
+
+    return [
+        Route("/", landing, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+
+
+def landing_page(base: str, token_required: bool) -> str:
+    ws_base = base.replace("http", "ws", 1)
+    b = escape(base)
+    w = escape(ws_base)
+    auth = (
+        "<p class=note>Changes need the API token: <code>Authorization: Bearer TOKEN</code> "
+        "for REST and SOAP (or a WS-Security UsernameToken whose password is the token), "
+        "and <code>?token=TOKEN</code> on the WebSocket URL. Reads stay public.</p>"
+        if token_required
+        else "<p class=note>No API token is set: anyone may read and change the catalogue.</p>"
+    )
+    return f"""<!doctype html>
+<html lang=en><head><meta charset=utf-8><title>Rosetta: one service, three protocols</title>
+<meta name=viewport content="width=device-width, initial-scale=1">
+<style>
+body{{font:18px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
+code,pre{{font:15px ui-monospace,monospace;background:#f3f3f3;padding:.1rem .3rem}}
+pre{{padding:.6rem;overflow-x:auto}} h2{{margin-top:2rem}} .note{{color:#555}}
+</style></head><body>
+<h1>Rosetta</h1>
+<p>One library catalogue, served at once through REST, SOAP 1.1 and WebSocket JSON-RPC 2.0.</p>
+{auth}
+<h2>REST</h2>
+<ul><li><a href="{b}/rest/docs">Interactive docs</a></li>
+<li><a href="{b}/rest/openapi.json">OpenAPI document</a></li>
+<li><a href="{b}/rest/books">/rest/books</a> and <a href="{b}/rest/loans">/rest/loans</a></li></ul>
+<pre>curl {b}/rest/books/{SAMPLE_ISBN}</pre>
+<h2>SOAP 1.1</h2>
+<ul><li><a href="{b}/soap?wsdl">WSDL</a> &mdash; endpoint <code>{b}/soap</code></li></ul>
+<h2>WebSocket</h2>
+<ul><li><a href="{b}/ws/asyncapi.json">AsyncAPI document</a> &mdash; endpoint
+<code>{w}/ws</code></li></ul>
+<pre>{{"jsonrpc": "2.0", "id": 1, "method": "get_book",
+ "params": {{"isbn": "{SAMPLE_ISBN}"}}}}</pre>
+<h2>Operations</h2>
+<ul><li><a href="{b}/healthz">/healthz</a> liveness</li>
+<li><a href="{b}/metrics">/metrics</a> Prometheus metrics per protocol and operation</li></ul>
+</body></html>
+"""

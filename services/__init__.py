@@ -1,0 +1,1 @@
+"""The library catalogue: books and loans, free of any protocol."""

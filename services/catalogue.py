@@ -1,0 +1,43 @@
+"""Assembles storage, event hub and service: what a process runs, whatever serves it."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from services.database import create_engines
+from services.errors import Conflict
+from services.events import EventHub
+from services.sample_data import SAMPLE_BOOKS
+from services.service import LibraryService
+from services.sql_storage import SqlStorage
+
+
+@dataclass
+class Catalogue:
+    service: LibraryService
+    hub: EventHub
+    storage: SqlStorage
+
+    async def close(self) -> None:
+        await self.hub.stop()
+        await self.storage.close()
+
+
+async def open_catalogue(db: str, seed: bool = True, poll_interval: float = 0.5) -> Catalogue:
+    """Opens (creating if needed) the database, loads sample books into an empty one."""
+    storage = SqlStorage(create_engines(db))
+    await storage.create_schema()
+    hub = EventHub(storage, poll_interval=poll_interval)
+    service = LibraryService(storage, on_change=hub.notify)
+    if seed and await storage.count_books() == 0:
+        await load_sample_books(service)
+    await hub.start()
+    return Catalogue(service=service, hub=hub, storage=storage)
+
+
+async def load_sample_books(service: LibraryService) -> None:
+    for fields in SAMPLE_BOOKS:
+        # Another worker process may seed the same book at the same moment.
+        with contextlib.suppress(Conflict):
+            await service.add_book(fields)

@@ -1,0 +1,73 @@
+"""Every error the domain raises. Adapters map each `kind` to their protocol's idiom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """Base of every error the catalogue raises on purpose."""
+
+    kind: ClassVar[str] = "server_fault"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(DomainError):
+    """The input breaks a rule of the contract (format, range, length)."""
+
+    kind = "invalid_input"
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class NotFound(DomainError):
+    """No book or loan has that identifier."""
+
+    kind = "not_found"
+
+
+class Conflict(DomainError):
+    """The change clashes with the current state (duplicate, no copy free, open loans...)."""
+
+    kind = "conflict"
+
+
+class VersionMismatch(DomainError):
+    """The caller's expected version is not the current one."""
+
+    kind = "version_mismatch"
+
+
+class NotAllowed(DomainError):
+    """The caller may not make this change."""
+
+    kind = "not_allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One broken rule, located by field name (with an index for list entries: `authors.2`)."""
+
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+ERROR_KINDS: tuple[str, ...] = (
+    InvalidInput.kind,
+    NotFound.kind,
+    Conflict.kind,
+    VersionMismatch.kind,
+    NotAllowed.kind,
+    DomainError.kind,
+)
+"""Every machine-readable kind, `server_fault` last: what each protocol's error names."""

@@ -1,0 +1,168 @@
+"""Change events: recorded by storage with the change, fanned out here to subscribers.
+
+Storage writes each event in the same transaction as the change it describes, so `seq` is
+durable and strictly increasing across restarts and worker processes. The hub reads new events
+after every local commit (and by polling, for commits made by other processes) and hands
+each one to every subscriber whose patterns match, in seq order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.errors import FieldError, InvalidInput
+from services.models import iso_utc
+
+BOOK_ADDED = "book.added"
+BOOK_UPDATED = "book.updated"
+BOOK_REMOVED = "book.removed"
+LOAN_OPENED = "loan.opened"
+LOAN_CLOSED = "loan.closed"
+EVENT_TYPES: tuple[str, ...] = (BOOK_ADDED, BOOK_UPDATED, BOOK_REMOVED, LOAN_OPENED, LOAN_CLOSED)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    type: str
+    at: datetime
+    data: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "type": self.type, "at": iso_utc(self.at), "data": self.data}
+
+
+class EventSource(Protocol):
+    async def last_event_seq(self) -> int: ...
+
+    async def events_after(self, seq: int, limit: int) -> list[Event]: ...
+
+
+def validate_patterns(patterns: Iterable[object]) -> frozenset[str]:
+    """Glob patterns over event types (`book.*`, `*`); each must match at least one type."""
+    valid: set[str] = set()
+    errors: list[FieldError] = []
+    for index, pattern in enumerate(patterns):
+        if not isinstance(pattern, str) or not fnmatch.filter(EVENT_TYPES, pattern):
+            errors.append(
+                FieldError(f"events.{index}", f"{pattern!r} matches no event type {EVENT_TYPES}")
+            )
+        else:
+            valid.add(pattern)
+    if errors:
+        raise InvalidInput("invalid event patterns", errors)
+    return frozenset(valid)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One listener's patterns and its bounded queue; `overflowed` is set when it fell behind."""
+
+    queue_size: int
+    patterns: frozenset[str] = frozenset()
+    overflowed: bool = False
+    queue: asyncio.Queue[Event] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.queue_size)
+
+    def wants(self, event_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(event_type, p) for p in self.patterns)
+
+    def subscribe(self, patterns: frozenset[str]) -> frozenset[str]:
+        self.patterns = self.patterns | patterns
+        return self.patterns
+
+    def unsubscribe(self, patterns: frozenset[str] | None) -> frozenset[str]:
+        self.patterns = frozenset() if patterns is None else self.patterns - patterns
+        return self.patterns
+
+
+class EventHub:
+    """Reads committed events in seq order and fans them out to subscribers."""
+
+    def __init__(
+        self, source: EventSource, poll_interval: float = 0.5, queue_size: int = 1000
+    ) -> None:
+        self._source = source
+        self._poll_interval = poll_interval
+        self._queue_size = queue_size
+        self._subscribers: set[Subscriber] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._last_seq = 0
+        self.delivered = 0
+
+    async def start(self) -> None:
+        self._last_seq = await self._source.last_event_seq()
+        self._task = asyncio.create_task(self._run(), name="event-hub")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def notify(self) -> None:
+        """Called after a local commit: read the new events now rather than at the next poll."""
+        self._wake.set()
+
+    def attach(self) -> Subscriber:
+        subscriber = Subscriber(self._queue_size)
+        self._subscribers.add(subscriber)
+        return subscriber
+
+    def detach(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def drain(self) -> None:
+        """Deliver every event committed so far; tests and shutdown use it to settle."""
+        await self._deliver_new()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+            self._wake.clear()
+            try:
+                await self._deliver_new()
+            except Exception:
+                # A failed read must not end delivery for good: log and try at the next wake.
+                log.exception("reading events failed")
+
+    async def _deliver_new(self) -> None:
+        while True:
+            events = await self._source.events_after(self._last_seq, 500)
+            for event in events:
+                if event.seq <= self._last_seq:
+                    continue  # drain() and the loop may read the same batch
+                self._last_seq = event.seq
+                self._fan_out(event)
+            if len(events) < 500:
+                return
+
+    def _fan_out(self, event: Event) -> None:
+        for subscriber in list(self._subscribers):
+            if subscriber.overflowed or not subscriber.wants(event.type):
+                continue
+            try:
+                subscriber.queue.put_nowait(event)
+                self.delivered += 1
+            except asyncio.QueueFull:
+                # A slow consumer is cut off rather than allowed to grow memory without bound.
+                subscriber.overflowed = True
+                self._subscribers.discard(subscriber)
