@@ -100,6 +100,7 @@ class EventHub:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_seq = 0
+        self._stopping = False
         self.delivered = 0
 
     async def start(self) -> None:
@@ -107,10 +108,12 @@ class EventHub:
         self._task = asyncio.create_task(self._run(), name="event-hub")
 
     async def stop(self) -> None:
+        # Ask the loop to finish rather than cancel it: a database read cancelled half-way
+        # can leave its pooled connection unable to close.
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping = True
+            self._wake.set()
+            await self._task
             self._task = None
 
     def notify(self) -> None:
@@ -138,6 +141,8 @@ class EventHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval)
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await self._deliver_new()
             except Exception:

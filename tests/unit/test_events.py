@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from services.errors import InvalidInput
+from services.events import Event, EventHub, validate_patterns
+from tests.unit.fakes import FakeStorage
+
+pytestmark = pytest.mark.anyio
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_patterns_must_match_some_event_type() -> None:
+    assert validate_patterns(["book.*", "loan.opened", "*"]) == {"book.*", "loan.opened", "*"}
+    with pytest.raises(InvalidInput) as error:
+        validate_patterns(["book.*", "books.added", 3])
+    assert [e.field for e in error.value.errors] == ["events.1", "events.2"]
+
+
+async def test_hub_delivers_matching_events_in_seq_order() -> None:
+    storage = FakeStorage()
+    hub = EventHub(storage, poll_interval=60)
+    await hub.start()
+    books = hub.attach()
+    books.subscribe(frozenset({"book.*"}))
+    loans = hub.attach()
+    loans.subscribe(frozenset({"loan.closed"}))
+    for kind in ("book.added", "loan.opened", "loan.closed", "book.removed"):
+        storage.events.append(Event(len(storage.events) + 1, kind, AT, {}))
+    hub.notify()
+    await hub.drain()
+    await hub.stop()
+    assert [books.queue.get_nowait().seq for _ in range(books.queue.qsize())] == [1, 4]
+    assert [loans.queue.get_nowait().type for _ in range(loans.queue.qsize())] == ["loan.closed"]
+
+
+async def test_hub_starts_after_the_events_already_stored() -> None:
+    storage = FakeStorage()
+    storage.events.append(Event(1, "book.added", AT, {}))
+    hub = EventHub(storage, poll_interval=60)
+    await hub.start()
+    everyone = hub.attach()
+    everyone.subscribe(frozenset({"*"}))
+    await hub.drain()
+    await hub.stop()
+    assert everyone.queue.empty()
+
+
+async def test_a_slow_subscriber_is_cut_off_at_its_bound() -> None:
+    storage = FakeStorage()
+    hub = EventHub(storage, poll_interval=60, queue_size=2)
+    await hub.start()
+    slow = hub.attach()
+    slow.subscribe(frozenset({"*"}))
+    for seq in range(1, 5):
+        storage.events.append(Event(seq, "book.added", AT, {}))
+    await hub.drain()
+    await hub.stop()
+    assert slow.overflowed
+    assert slow.queue.qsize() == 2
+    assert hub.subscriber_count == 0
+
+
+async def test_the_hub_wakes_on_notify_without_waiting_for_the_poll() -> None:
+    storage = FakeStorage()
+    hub = EventHub(storage, poll_interval=3600)
+    await hub.start()
+    listener = hub.attach()
+    listener.subscribe(frozenset({"*"}))
+    storage.events.append(Event(1, "book.added", AT, {}))
+    hub.notify()
+    event = await asyncio.wait_for(listener.queue.get(), timeout=10)
+    await hub.stop()
+    assert event.seq == 1
