@@ -1,0 +1,108 @@
+"""What every client offers: the contract's operations, domain return types, one error type.
+
+Each client file (rest.py, soap.py, ws.py) reads alone; this module is only what they share, so
+that a test or a tool can run one scenario through all three and compare the answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from services.models import Book, Loan, Page
+
+
+class RemoteError(Exception):
+    """An error answer, whatever the protocol, named by the contract's domain error kind."""
+
+    def __init__(self, kind: str, message: str, protocol: str, details: Any = None) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+        self.protocol = protocol
+        self.details = details
+
+
+class LibraryClient(Protocol):
+    protocol: str
+
+    def list_books(
+        self,
+        q: str | None = None,
+        author: str | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Page: ...
+
+    def get_book(self, isbn: str) -> Book: ...
+
+    def add_book(self, **fields: Any) -> Book: ...
+
+    def update_book(
+        self, isbn: str, expected_version: int | None = None, **changes: Any
+    ) -> Book: ...
+
+    def remove_book(self, isbn: str) -> None: ...
+
+    def borrow_book(self, isbn: str, member: str) -> Loan: ...
+
+    def return_book(self, loan_id: str) -> Loan: ...
+
+    def list_loans(
+        self, member: str | None = None, open_only: bool | None = None, isbn: str | None = None
+    ) -> list[Loan]: ...
+
+    def close(self) -> None: ...
+
+
+def _moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def book_from(data: Mapping[str, Any]) -> Book:
+    """A Book from JSON-ish (strings) or XML-typed (Decimal, date) values."""
+    return Book(
+        isbn=data["isbn"],
+        title=data["title"],
+        authors=tuple(data["authors"]),
+        published=_day(data["published"]),
+        price=Decimal(str(data["price"])),
+        currency=data["currency"],
+        tags=tuple(data.get("tags") or ()),
+        copies=int(data["copies"]),
+        available=int(data["available"]),
+        version=int(data["version"]),
+        updated_at=_moment(data["updated_at"]),
+    )
+
+
+def loan_from(data: Mapping[str, Any]) -> Loan:
+    returned = data.get("returned_at")
+    return Loan(
+        id=data["id"],
+        isbn=data["isbn"],
+        member=data["member"],
+        borrowed_at=_moment(data["borrowed_at"]),
+        due=_day(data["due"]),
+        returned_at=None if returned is None else _moment(returned),
+    )
+
+
+def page_from(data: Mapping[str, Any]) -> Page:
+    return Page(
+        items=tuple(book_from(item) for item in data["items"]),
+        total=int(data["total"]),
+        limit=int(data["limit"]),
+        offset=int(data["offset"]),
+    )
+
+
+def without_none(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
