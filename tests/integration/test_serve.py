@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import IO
 from pathlib import Path
 
 import httpx
@@ -26,33 +27,36 @@ ROSETTA = str(Path(sys.executable).parent / "rosetta")
 def rosetta_serve(args: Sequence[str], env: dict[str, str] | None = None) -> Iterator[str]:
     """Runs the console script until the block ends; yields its base URL once it is live."""
     port = free_port()
-    errors = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        [ROSETTA, "serve", "--port", str(port), "--log-level", "warning", *args],
-        env=os.environ | (env or {}),
-        stdout=subprocess.DEVNULL,
-        stderr=errors,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None:
-                errors.seek(0)
-                raise AssertionError(errors.read().decode())
-            assert time.monotonic() < deadline, "rosetta serve did not start"
-            time.sleep(0.1)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        errors.close()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [ROSETTA, "serve", "--port", str(port), "--log-level", "warning", *args],
+            env=os.environ | (env or {}),
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_live(base, process, errors)
+            yield base
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def wait_until_live(base: str, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            errors.seek(0)
+            raise AssertionError(errors.read().decode())
+        assert time.monotonic() < deadline, "rosetta serve did not start"
+        time.sleep(0.1)
 
 
 def test_flags_choose_the_database_and_seeding(tmp_path: Path) -> None:
