@@ -10,8 +10,8 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO
 from pathlib import Path
+from typing import IO
 
 import httpx
 

@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from clients.interface import RemoteError
-
 from tests.live import LiveGateway
 
 
