@@ -7,6 +7,7 @@ import pytest
 
 from gateway.settings import Settings
 from tests.live import LiveGateway, serve
+from tests.postgres import postgres_server, why_unavailable
 
 
 def gateway_settings(directory: Path, **overrides: object) -> Settings:
@@ -34,3 +35,13 @@ def token_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGate
 
 
 API_TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server URL (without database) for the session, where one is installed."""
+    reason = why_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with postgres_server() as url:
+        yield url

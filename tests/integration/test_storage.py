@@ -1,4 +1,5 @@
-"""The SQLite storage for real: atomic races, durability across restarts, the event outbox."""
+"""Storage for real, on SQLite and PostgreSQL: atomic races, durability across restarts, the
+event outbox."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from services.catalogue import open_catalogue
 from services.errors import Conflict, NotFound
 from services.sample_data import SAMPLE_BOOKS
+from tests.postgres import create_database
 from tests.support import book_fields
 
 pytestmark = pytest.mark.anyio
@@ -21,8 +23,16 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-async def test_first_start_loads_the_sample_books_once(tmp_path: Path) -> None:
-    db = str(tmp_path / "lib.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind the storage speaks."""
+    if request.param == "sqlite":
+        return str(tmp_path / "lib.db")
+    server: str = request.getfixturevalue("postgres")
+    return create_database(server)
+
+
+async def test_first_start_loads_the_sample_books_once(db: str) -> None:
     catalogue = await open_catalogue(db)
     assert (await catalogue.service.list_books(limit=100)).total == len(SAMPLE_BOOKS)
     await catalogue.close()
@@ -48,8 +58,8 @@ async def test_the_database_is_a_wal_file_that_survives_a_restart(tmp_path: Path
     await reopened.close()
 
 
-async def test_concurrent_borrows_of_the_last_copy_give_one_loan(tmp_path: Path) -> None:
-    catalogue = await open_catalogue(str(tmp_path / "lib.db"), seed=False)
+async def test_concurrent_borrows_of_the_last_copy_give_one_loan(db: str) -> None:
+    catalogue = await open_catalogue(db, seed=False)
     service = catalogue.service
     book = await service.add_book(book_fields(copies=1))
     outcomes = await asyncio.gather(
@@ -62,8 +72,7 @@ async def test_concurrent_borrows_of_the_last_copy_give_one_loan(tmp_path: Path)
     await catalogue.close()
 
 
-async def test_event_seq_keeps_increasing_across_restarts(tmp_path: Path) -> None:
-    db = str(tmp_path / "lib.db")
+async def test_event_seq_keeps_increasing_across_restarts(db: str) -> None:
     first = await open_catalogue(db, seed=False)
     await first.service.add_book(book_fields())
     before = await first.storage.last_event_seq()
@@ -77,8 +86,8 @@ async def test_event_seq_keeps_increasing_across_restarts(tmp_path: Path) -> Non
     await second.close()
 
 
-async def test_search_treats_like_wildcards_as_text(tmp_path: Path) -> None:
-    catalogue = await open_catalogue(str(tmp_path / "lib.db"), seed=False)
+async def test_search_treats_like_wildcards_as_text(db: str) -> None:
+    catalogue = await open_catalogue(db, seed=False)
     await catalogue.service.add_book(book_fields(title="100% Pure"))
     await catalogue.service.add_book(book_fields(title="1000 Pages"))
     page = await catalogue.service.list_books(q="0%")
@@ -86,8 +95,8 @@ async def test_search_treats_like_wildcards_as_text(tmp_path: Path) -> None:
     await catalogue.close()
 
 
-async def test_removed_books_leave_their_returned_loans_readable(tmp_path: Path) -> None:
-    catalogue = await open_catalogue(str(tmp_path / "lib.db"), seed=False)
+async def test_removed_books_leave_their_returned_loans_readable(db: str) -> None:
+    catalogue = await open_catalogue(db, seed=False)
     service = catalogue.service
     book = await service.add_book(book_fields())
     loan = await service.borrow_book(book.isbn, "ada")

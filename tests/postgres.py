@@ -1,0 +1,108 @@
+"""A throwaway PostgreSQL server for the tests, when the machine has one installed.
+
+The storage speaks PostgreSQL through asyncpg as well as SQLite; these tests keep that true.
+The server runs from a temporary folder on a free port and is stopped after the session.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def postgres_bin() -> Path | None:
+    # Debian keeps every tool of a version together; PATH may hold only some of them.
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    found = candidates[-1] if candidates else shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _run_as() -> str | None:
+    """PostgreSQL refuses to run as root: as root, use the `postgres` account."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return "unavailable"
+    return "postgres"
+
+
+def why_unavailable() -> str | None:
+    if postgres_bin() is None:
+        return "PostgreSQL is not installed (initdb not found)"
+    if _run_as() == "unavailable":
+        return "running as root without a `postgres` account to start PostgreSQL"
+    return None
+
+
+def _command(user: str | None, *args: str) -> list[str]:
+    if user is None:
+        return list(args)
+    return ["su", user, "-s", "/bin/sh", "-c", " ".join(f"'{a}'" for a in args)]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yields a server URL without a database name: `postgresql://rosetta@127.0.0.1:PORT`."""
+    bin_dir = postgres_bin()
+    assert bin_dir is not None
+    user = _run_as()
+    folder = Path(tempfile.mkdtemp(prefix="rosetta-pg-"))
+    if user is not None:
+        shutil.chown(folder, user)
+    data = folder / "data"
+    port = _free_port()
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True}
+    subprocess.run(
+        _command(user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "rosetta"),
+        **quiet,  # type: ignore[call-overload]
+    )
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl = str(bin_dir / "pg_ctl")
+    subprocess.run(
+        _command(
+            user, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"
+        ),  # fmt: skip
+        **quiet,  # type: ignore[call-overload]
+    )
+    try:
+        yield f"postgresql://rosetta@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            _command(user, pg_ctl, "-D", str(data), "-m", "fast", "stop"),
+            **quiet,  # type: ignore[call-overload]
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def create_database(server_url: str) -> str:
+    """A new empty database on the server; returns its URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    host_port = server_url.rsplit("@", 1)[1]
+    host, port = host_port.split(":")
+    bin_dir = postgres_bin()
+    assert bin_dir is not None
+    subprocess.run(
+        [str(bin_dir / "createdb"), "-h", host, "-p", port, "-U", "rosetta", name],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return f"{server_url}/{name}"
