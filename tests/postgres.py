@@ -51,6 +51,10 @@ def _command(user: str | None, *args: str) -> list[str]:
     return ["su", user, "-s", "/bin/sh", "-c", " ".join(f"'{a}'" for a in args)]
 
 
+def _quietly(command: list[str]) -> None:
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -69,26 +73,17 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(folder, user)
     data = folder / "data"
     port = _free_port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True}
-    subprocess.run(
-        _command(user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "rosetta"),
-        **quiet,  # type: ignore[call-overload]
+    _quietly(
+        _command(user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "rosetta")
     )
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
     pg_ctl = str(bin_dir / "pg_ctl")
-    subprocess.run(
-        _command(
-            user, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"
-        ),  # fmt: skip
-        **quiet,  # type: ignore[call-overload]
-    )
+    log = str(folder / "log")
+    _quietly(_command(user, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"))
     try:
         yield f"postgresql://rosetta@127.0.0.1:{port}"
     finally:
-        subprocess.run(
-            _command(user, pg_ctl, "-D", str(data), "-m", "fast", "stop"),
-            **quiet,  # type: ignore[call-overload]
-        )
+        _quietly(_command(user, pg_ctl, "-D", str(data), "-m", "fast", "stop"))
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -99,10 +94,5 @@ def create_database(server_url: str) -> str:
     host, port = host_port.split(":")
     bin_dir = postgres_bin()
     assert bin_dir is not None
-    subprocess.run(
-        [str(bin_dir / "createdb"), "-h", host, "-p", port, "-U", "rosetta", name],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    _quietly([str(bin_dir / "createdb"), "-h", host, "-p", port, "-U", "rosetta", name])
     return f"{server_url}/{name}"
