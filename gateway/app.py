@@ -18,7 +18,10 @@ CatalogueOpener = Callable[[Settings], Awaitable[Catalogue]]
 
 async def open_from_settings(settings: Settings) -> Catalogue:
     return await open_catalogue(
-        settings.db, seed=settings.seed, poll_interval=settings.event_poll_interval
+        settings.db,
+        seed=settings.seed,
+        poll_interval=settings.event_poll_interval,
+        queue_size=settings.event_queue_size,
     )
 
 

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     event_poll_interval: float = Field(
         0.5, gt=0, description="seconds between reads of events committed by other processes"
     )
+    event_queue_size: int = Field(
+        1000, ge=1, description="events a subscriber may leave unread before it is cut off"
+    )
     log_level: str = "info"
 
     @property

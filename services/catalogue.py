@@ -24,11 +24,13 @@ class Catalogue:
         await self.storage.close()
 
 
-async def open_catalogue(db: str, seed: bool = True, poll_interval: float = 0.5) -> Catalogue:
+async def open_catalogue(
+    db: str, seed: bool = True, poll_interval: float = 0.5, queue_size: int = 1000
+) -> Catalogue:
     """Opens (creating if needed) the database, loads sample books into an empty one."""
     storage = SqlStorage(create_engines(db))
     await storage.create_schema()
-    hub = EventHub(storage, poll_interval=poll_interval)
+    hub = EventHub(storage, poll_interval=poll_interval, queue_size=queue_size)
     service = LibraryService(storage, on_change=hub.notify)
     if seed and await storage.count_books() == 0:
         await load_sample_books(service)

@@ -129,6 +129,11 @@ class EventHub:
         self._subscribers.discard(subscriber)
 
     @property
+    def queue_size(self) -> int:
+        """How many undelivered events one subscriber may hold before it is cut off."""
+        return self._queue_size
+
+    @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
