@@ -64,19 +64,17 @@ def book_reply(
     )
 
 
-async def expected_version(
-    service: LibraryService, isbn: str, if_match: str | None, check_now: bool = False
-) -> int | None:
+async def expected_version(service: LibraryService, isbn: str, if_match: str | None) -> int | None:
     """The version a change must find, from If-Match; None to change any version.
 
-    With one tag, update_book compares it atomically. With several (or none usable), or when
-    `check_now`, the current version is read and compared here; for update_book storage still
-    compares the result atomically, so a change racing in between is caught all the same.
+    With one tag, storage compares it atomically. With several, the current version is read
+    and checked here, and storage then compares that one atomically, so a change racing in
+    between is caught all the same.
     """
     versions = if_match_versions(if_match)
     if versions is None:
         return None
-    if len(versions) == 1 and not check_now:
+    if len(versions) == 1:
         return next(iter(versions))
     current = await service.get_book(isbn)
     if current.version not in versions:
@@ -201,9 +199,9 @@ def books_router(runtime: Runtime) -> APIRouter:
         operation_id="remove_book",
         summary="Remove a book",
         description="Refused (409) while copies are on loan. With If-Match, refused (412) "
-        "unless the current version is one it names. The service has no versioned removal, "
-        "so that check and the removal are two steps: it stops a stale delete, but a change "
-        "landing between the two is not caught.",
+        "unless the current version is one it names, checked in the same transaction as the "
+        "removal. A book added again under the same ISBN continues from the removed one's "
+        "version, so an ETag kept from before never matches it.",
         responses={
             204: {"description": "Removed; nothing to return"},
             **problems(401, 403, 404, 409, 412, 422, 500),
@@ -214,10 +212,8 @@ def books_router(runtime: Runtime) -> APIRouter:
         label_request(request.scope, "remove_book")
         authorize(request, runtime.settings.token)
         service = runtime.service
-        if_match = request.headers.get("if-match")
-        if if_match is not None:
-            await expected_version(service, isbn, if_match, check_now=True)
-        await service.remove_book(isbn)
+        expected = await expected_version(service, isbn, request.headers.get("if-match"))
+        await service.remove_book(isbn, expected)
         return Response(status_code=204)
 
     return router

@@ -32,8 +32,12 @@ class Storage(EventSource, Protocol):
         """
         ...
 
-    async def delete_book(self, isbn: str, now: datetime) -> None:
-        """Raises NotFound, or Conflict while loans are open. Records `book.removed`."""
+    async def delete_book(self, isbn: str, expected_version: int | None, now: datetime) -> None:
+        """Raises NotFound, VersionMismatch, or Conflict while loans are open.
+
+        Records `book.removed`, and remembers the version so that a book added again under
+        the same isbn continues from it (an old ETag never matches the new book).
+        """
         ...
 
     async def open_loan(

@@ -71,9 +71,10 @@ class LibraryService:
         self._on_change()
         return updated
 
-    async def remove_book(self, isbn: object) -> None:
+    async def remove_book(self, isbn: object, expected_version: object = None) -> None:
         digits = validation.isbn_argument(isbn)
-        await self._storage.delete_book(digits, self._clock())
+        version = validation.expected_version_argument(expected_version)
+        await self._storage.delete_book(digits, version, self._clock())
         self._on_change()
 
     async def borrow_book(self, isbn: object, member: object) -> Loan:

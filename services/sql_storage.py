@@ -105,6 +105,15 @@ book_tags = Table(
     Column("tag", String(50), nullable=False),
 )
 
+# The last version of each removed book: one added again continues from it, so an ETag a
+# client kept for the old book can never match the new one.
+retired_books = Table(
+    "retired_books",
+    metadata,
+    Column("isbn", String(13), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
 # Loans keep no foreign key: the history of a removed book's returned loans stays readable.
 loans = Table(
     "loans",
@@ -219,6 +228,9 @@ class SqlStorage:
 
     async def insert_book(self, book: NewBook, now: datetime) -> Book:
         async with self._write() as conn:
+            retired = await conn.scalar(
+                select(retired_books.c.version).where(retired_books.c.isbn == book.isbn)
+            )
             try:
                 await conn.execute(
                     insert(books).values(
@@ -229,7 +241,7 @@ class SqlStorage:
                         currency=book.currency,
                         copies=book.copies,
                         on_loan=0,
-                        version=1,
+                        version=(retired or 0) + 1,
                         updated_at=now,
                     )
                 )
@@ -237,6 +249,8 @@ class SqlStorage:
                 raise Conflict(
                     f"a book with isbn {book.isbn} exists already", isbn=book.isbn
                 ) from None
+            if retired is not None:
+                await conn.execute(delete(retired_books).where(retired_books.c.isbn == book.isbn))
             await _write_lists(conn, book.isbn, book.authors, book.tags)
             added = await _load_book(conn, book.isbn)
             assert added is not None
@@ -252,12 +266,7 @@ class SqlStorage:
             ).first()
             if row is None:
                 raise NotFound(f"no book with isbn {isbn}", isbn=isbn)
-            if expected_version is not None and expected_version != row.version:
-                raise VersionMismatch(
-                    f"book {isbn} is at version {row.version}, not {expected_version}",
-                    isbn=isbn,
-                    current_version=row.version,
-                )
+            _check_version(isbn, row.version, expected_version)
             copies = changes.get("copies")
             if copies is not None and copies < row.on_loan:
                 raise Conflict(
@@ -286,20 +295,25 @@ class SqlStorage:
             await _record(conn, BOOK_UPDATED, now, book_as_dict(updated))
         return updated
 
-    async def delete_book(self, isbn: str, now: datetime) -> None:
+    async def delete_book(self, isbn: str, expected_version: int | None, now: datetime) -> None:
         async with self._write() as conn:
             row = (
                 await conn.execute(
-                    select(books.c.on_loan).where(books.c.isbn == isbn).with_for_update()
+                    select(books.c.on_loan, books.c.version)
+                    .where(books.c.isbn == isbn)
+                    .with_for_update()
                 )
             ).first()
             if row is None:
                 raise NotFound(f"no book with isbn {isbn}", isbn=isbn)
+            _check_version(isbn, row.version, expected_version)
             if row.on_loan:
                 raise Conflict(f"book {isbn} has {row.on_loan} open loans", isbn=isbn)
             await conn.execute(delete(book_authors).where(book_authors.c.isbn == isbn))
             await conn.execute(delete(book_tags).where(book_tags.c.isbn == isbn))
             await conn.execute(delete(books).where(books.c.isbn == isbn))
+            await conn.execute(delete(retired_books).where(retired_books.c.isbn == isbn))
+            await conn.execute(insert(retired_books).values(isbn=isbn, version=row.version))
             await _record(conn, BOOK_REMOVED, now, {"isbn": isbn})
 
     async def open_loan(
@@ -376,6 +390,15 @@ class _WriteTransaction:
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self._context.__aexit__(*exc_info)
+
+
+def _check_version(isbn: str, current: int, expected: int | None) -> None:
+    if expected is not None and expected != current:
+        raise VersionMismatch(
+            f"book {isbn} is at version {current}, not {expected}",
+            isbn=isbn,
+            current_version=current,
+        )
 
 
 def _author_matches(needle: str) -> Any:

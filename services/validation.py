@@ -6,6 +6,7 @@ so every rule of the contract is checked here once, whatever the protocol.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -40,6 +41,9 @@ DEFAULT_CURRENCY = "EUR"
 
 T = TypeVar("T")
 
+# Characters XML 1.0 forbids (C0 controls but tab, newline and return; surrogates; U+FFFE/F).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 class _Problem(Exception):
     """A single field's rule broken; collected into one InvalidInput."""
@@ -57,6 +61,9 @@ def isbn(value: object) -> str:
 def text(value: object, max_len: int) -> str:
     if not isinstance(value, str):
         raise _Problem("must be a string")
+    if _UNPRINTABLE.search(value):
+        # XML 1.0 cannot carry them, so SOAP could not return what JSON accepted.
+        raise _Problem("must not contain control characters")
     stripped = value.strip()
     if not stripped:
         raise _Problem("must not be empty")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.catalogue import open_catalogue
-from services.errors import Conflict, NotFound
+from services.errors import Conflict, NotFound, VersionMismatch
 from services.sample_data import SAMPLE_BOOKS
 from tests.postgres import create_database
 from tests.support import book_fields
@@ -105,4 +105,19 @@ async def test_removed_books_leave_their_returned_loans_readable(db: str) -> Non
     with pytest.raises(NotFound):
         await service.get_book(book.isbn)
     assert [x.id for x in await service.list_loans(isbn=book.isbn)] == [loan.id]
+    await catalogue.close()
+
+
+async def test_removal_checks_the_version_and_readding_continues_it(db: str) -> None:
+    catalogue = await open_catalogue(db, seed=False)
+    service = catalogue.service
+    book = await service.add_book(book_fields())
+    await service.borrow_book(book.isbn, "ada")
+    loan = (await service.list_loans(isbn=book.isbn))[0]
+    await service.return_book(loan.id)
+    with pytest.raises(VersionMismatch):
+        await service.remove_book(book.isbn, expected_version=1)
+    await service.remove_book(book.isbn, expected_version=3)
+    again = await service.add_book(book_fields(isbn=book.isbn))
+    assert again.version == 4
     await catalogue.close()

@@ -32,6 +32,7 @@ class FakeStorage:
         self.books: dict[str, Book] = {}
         self.loans: dict[str, Loan] = {}
         self.events: list[Event] = []
+        self.retired: dict[str, int] = {}
 
     def _record(self, event_type: str, at: datetime, data: dict[str, Any]) -> None:
         self.events.append(Event(len(self.events) + 1, event_type, at, data))
@@ -61,7 +62,8 @@ class FakeStorage:
         if book.isbn in self.books:
             raise Conflict(f"a book with isbn {book.isbn} exists already")
         fields = {f.name: getattr(book, f.name) for f in dataclasses.fields(book)}
-        added = Book(**fields, available=book.copies, version=1, updated_at=now)
+        version = self.retired.pop(book.isbn, 0) + 1
+        added = Book(**fields, available=book.copies, version=version, updated_at=now)
         self.books[book.isbn] = added
         self._record(BOOK_ADDED, now, book_as_dict(added))
         return added
@@ -89,8 +91,11 @@ class FakeStorage:
         self._record(BOOK_UPDATED, now, book_as_dict(updated))
         return updated
 
-    async def delete_book(self, isbn: str, now: datetime) -> None:
+    async def delete_book(self, isbn: str, expected_version: int | None, now: datetime) -> None:
         book = self._book(isbn)
+        if expected_version is not None and expected_version != book.version:
+            raise VersionMismatch("stale version")
+        self.retired[isbn] = book.version
         if book.available < book.copies:
             raise Conflict("open loans")
         del self.books[isbn]

@@ -227,3 +227,26 @@ async def test_changes_notify_and_reads_do_not(storage: FakeStorage) -> None:
     await service.get_book(book.isbn)
     await service.list_books()
     assert len(calls) == 1
+
+
+async def test_remove_checks_the_expected_version(service: LibraryService) -> None:
+    book = await service.add_book(book_fields())
+    await service.update_book(book.isbn, {"copies": 4})
+    with pytest.raises(VersionMismatch):
+        await service.remove_book(book.isbn, expected_version=1)
+    await service.remove_book(book.isbn, expected_version=2)
+
+
+async def test_a_book_added_again_continues_its_version(service: LibraryService) -> None:
+    book = await service.add_book(book_fields())
+    await service.update_book(book.isbn, {"copies": 4})
+    await service.remove_book(book.isbn)
+    again = await service.add_book(book_fields(isbn=book.isbn))
+    assert again.version == 3
+
+
+@pytest.mark.parametrize("text", ["Bell \x07 book", "nul\x00", "\ufffe", "half \ud800"])
+async def test_errors_for_characters_xml_cannot_carry(service: LibraryService, text: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        await service.add_book(book_fields(title=text))
+    assert invalid_fields(error) == {"title"}
