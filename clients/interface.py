@@ -1,7 +1,8 @@
 """What every client offers: the contract's operations, domain return types, one error type.
 
-Each client file (rest.py, soap.py, ws.py) reads alone; this module is only what they share, so
-that a test or a tool can run one scenario through all three and compare the answers.
+Each client file (rest.py, soap.py, ws.py, and raw_soap.py, SOAP without zeep) reads alone; this
+module is only what they share, so that a test or a tool can run one scenario through all of them
+and compare the answers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from services.models import Book, Loan, Page
 
 
 class RemoteError(Exception):
-    """An error answer, whatever the protocol, named by the contract's domain error kind."""
+    """An error answer, whatever the protocol, named by the contract's domain error kind.
+
+    Not reaching the gateway at all is no answer: each client lets its library's own error
+    through for that (clients.script.UNREACHABLE lists them).
+    """
 
     def __init__(self, kind: str, message: str, protocol: str, details: Any = None) -> None:
         super().__init__(f"{kind}: {message}")
@@ -106,3 +111,22 @@ def page_from(data: Mapping[str, Any]) -> Page:
 
 def without_none(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
+
+
+def json_ready(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Domain-typed input as the contract's JSON: Decimal and dates as text, tuples as lists.
+
+    So that `add_book(price=Decimal("12.50"))` works through every client, not only through
+    the one whose library knows the type (zeep reads xs:decimal from the WSDL).
+    """
+    return {name: _json_value(value) for name, value in fields.items()}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):  # a datetime is a date too
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    return value

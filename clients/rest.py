@@ -12,6 +12,7 @@ import httpx
 from clients.interface import (
     RemoteError,
     book_from,
+    json_ready,
     loan_from,
     page_from,
     without_none,
@@ -48,12 +49,14 @@ class RestClient:
         return book_from(self._call("GET", f"/books/{isbn}"))
 
     def add_book(self, **fields: Any) -> Book:
-        return book_from(self._call("POST", "/books", json=fields))
+        return book_from(self._call("POST", "/books", json=json_ready(fields)))
 
     def update_book(self, isbn: str, expected_version: int | None = None, **changes: Any) -> Book:
         # The version travels as an ETag precondition: "change it only if it is still this one".
         headers = {} if expected_version is None else {"If-Match": f'"{expected_version}"'}
-        return book_from(self._call("PATCH", f"/books/{isbn}", json=changes, headers=headers))
+        return book_from(
+            self._call("PATCH", f"/books/{isbn}", json=json_ready(changes), headers=headers)
+        )
 
     def remove_book(self, isbn: str) -> None:
         self._call("DELETE", f"/books/{isbn}")
@@ -80,13 +83,14 @@ class RestClient:
         response = self.http.request(method, path, **options)
         if response.status_code == 204:
             return None
-        body = response.json()
         if response.is_error:
-            # RFC 9457 problem details name the domain error in their "kind" member.
-            raise RemoteError(
-                body.get("kind", "server_fault"), body.get("detail", ""), self.protocol, body
-            )
-        return body
+            # RFC 9457 problem details name the domain error in their "kind" member. Anything
+            # else (a proxy's HTML page, say) is no answer from the service: a server fault.
+            is_json = "json" in response.headers.get("content-type", "")
+            problem = response.json() if is_json else {}
+            detail = problem.get("detail") or f"HTTP {response.status_code}"
+            raise RemoteError(problem.get("kind", "server_fault"), detail, self.protocol, problem)
+        return response.json()
 
 
 if __name__ == "__main__":

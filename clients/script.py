@@ -1,7 +1,8 @@
 """Runs one client method from the command line: `python -m clients.rest get_book 978...`.
 
-Arguments bind to the method's parameters in order, or by name as `key=value`; values that
-read as JSON (numbers, booleans, lists) are passed as such, anything else as text.
+Arguments bind to the method's parameters in order, or by name as `key=value`. Values of text
+fields (ISBNs, ids, names, dates, prices) stay text even when they look like numbers; other
+values that read as JSON (numbers, booleans, lists) are passed as such.
 """
 
 from __future__ import annotations
@@ -10,13 +11,38 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import httpx
+from websockets.exceptions import WebSocketException
 
 from clients.interface import LibraryClient, RemoteError
 from services.models import Book, Loan, Page, book_as_dict, loan_as_dict
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+
+OPERATIONS = (
+    "list_books",
+    "get_book",
+    "add_book",
+    "update_book",
+    "remove_book",
+    "borrow_book",
+    "return_book",
+    "list_loans",
+)
+"""The contract's operations: what every client offers, so what every script runs."""
+
+# What each client's library raises when it cannot talk to the gateway at all: refused
+# connections (and zeep's requests errors) are OSErrors; httpx and websockets have their own.
+UNREACHABLE = (OSError, httpx.TransportError, WebSocketException)
+
+# Book fields that **fields and **changes take, with the type the contract gives them.
+_BOOK_FIELD_TYPES: Mapping[str, str] = {
+    name: str(annotation) for name, annotation in Book.__annotations__.items()
+}
+_TEXT_TYPES = ("str", "date", "Decimal")
 
 
 def parse_value(text: str) -> Any:
@@ -28,20 +54,43 @@ def parse_value(text: str) -> Any:
 
 def bind(method: Callable[..., Any], words: Sequence[str]) -> dict[str, Any]:
     """Positional words fill the method's parameters in order; `key=value` names one."""
-    names = [
-        p.name for p in inspect.signature(method).parameters.values() if p.kind != p.VAR_KEYWORD
-    ]
+    signature = inspect.signature(method)
+    parameters = signature.parameters
+    names = [name for name, p in parameters.items() if p.kind != p.VAR_KEYWORD]
     arguments: dict[str, Any] = {}
     for position, word in enumerate(words):
         key, sep, value = word.partition("=")
         if sep and key.isidentifier():
-            arguments[key] = parse_value(value)
+            name = key
         elif position < len(names):
-            # ISBNs and ids stay text even when they look like numbers.
-            arguments[names[position]] = word
+            name, value = names[position], word
         else:
             raise SystemExit(f"unexpected argument {word!r}; use key=value")
+        arguments[name] = value if _is_text(parameters, name) else parse_value(value)
+    try:
+        signature.bind(**arguments)
+    except TypeError as error:
+        raise SystemExit(f"{error}; usage: {method.__name__} {usage(signature)}") from None
     return arguments
+
+
+def usage(signature: inspect.Signature) -> str:
+    """`update_book isbn [expected_version=...] [field=value ...]`, from the method itself."""
+    words = []
+    for name, parameter in signature.parameters.items():
+        if parameter.kind == parameter.VAR_KEYWORD:
+            words.append("[field=value ...]")
+        elif parameter.default is parameter.empty:
+            words.append(name)
+        else:
+            words.append(f"[{name}=...]")
+    return " ".join(words)
+
+
+def _is_text(parameters: Mapping[str, inspect.Parameter], name: str) -> bool:
+    declared = parameters[name].annotation if name in parameters else None
+    annotation = str(declared or _BOOK_FIELD_TYPES.get(name, ""))
+    return annotation.split(" |")[0] in _TEXT_TYPES
 
 
 def as_json(result: Any) -> Any:
@@ -63,21 +112,32 @@ def as_json(result: Any) -> Any:
 
 def run_script(make_client: Callable[..., LibraryClient], argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    if not words:
-        print(f"usage: python -m {make_client.__module__} OPERATION [ARG ...] [key=value ...]")
+    if not words or words[0] not in OPERATIONS:
+        if words:
+            print(f"unknown operation {words[0]!r}", file=sys.stderr)
+        module = getattr(sys.modules["__main__"].__spec__, "name", make_client.__module__)
+        print(f"usage: python -m {module} OPERATION [ARG ...] [key=value ...]")
+        print(f"operations: {', '.join(OPERATIONS)}")
         return 2
     url = os.environ.get("ROSETTA_URL", DEFAULT_URL)
-    client = make_client(url, token=os.environ.get("ROSETTA_API_TOKEN") or None)
     try:
-        method = getattr(client, words[0], None)
-        if method is None or words[0].startswith("_"):
-            print(f"unknown operation {words[0]!r}", file=sys.stderr)
-            return 2
-        result = method(**bind(method, words[1:]))
-        print(json.dumps(as_json(result), indent=2))
-        return 0
+        # SOAP and WebSocket clients talk at once (WSDL, handshake); REST on its first call.
+        client = make_client(url, token=os.environ.get("ROSETTA_API_TOKEN") or None)
+        try:
+            method = getattr(client, words[0])
+            result = method(**bind(method, words[1:]))
+        finally:
+            client.close()
     except RemoteError as error:
         print(f"{error.protocol} error, kind {error.kind}: {error.message}", file=sys.stderr)
         return 1
-    finally:
-        client.close()
+    except UNREACHABLE as error:
+        print(f"cannot reach the gateway at {url}: {error}", file=sys.stderr)
+        return 1
+    try:
+        print(json.dumps(as_json(result), indent=2), flush=True)
+    except BrokenPipeError:
+        # The reader left early (`| head`): fine. Point stdout at devnull so that Python's
+        # last flush on exit does not complain either, as the Python docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import zeep
-from zeep.exceptions import Fault
+from zeep.exceptions import Fault, TransportError, ValidationError
 from zeep.helpers import serialize_object
 from zeep.wsse.username import UsernameToken
 
@@ -24,7 +24,11 @@ class SoapClient:
         # The first thing zeep does is GET the WSDL: it reads the contract before it can speak.
         # The token travels in the SOAP header, as a WS-Security UsernameToken.
         wsse = UsernameToken("rosetta", token) if token else None
-        self.zeep = zeep.Client(f"{base_url}/soap?wsdl", wsse=wsse)
+        wsdl = f"{base_url}/soap?wsdl"
+        try:
+            self.zeep = zeep.Client(wsdl, wsse=wsse)
+        except TransportError as error:
+            raise ConnectionError(f"no WSDL at {wsdl}: HTTP {error.status_code}") from None
         self.service = self.zeep.service
 
     def list_books(
@@ -80,6 +84,12 @@ class SoapClient:
             # The gateway puts the domain error kind in <detail><kind>; faultcode says Client.Kind.
             kind = _detail_text(fault.detail, "kind") or "server_fault"
             raise RemoteError(kind, fault.message, self.protocol, fault.code) from None
+        except (TypeError, ValueError, ValidationError) as refused:
+            # zeep checks each call against the WSDL before sending it: an unknown or a missing
+            # element, or text XML cannot carry, never leaves this process. The other protocols
+            # hear it from the server.
+            message = str(refused).split(". Signature:")[0]
+            raise RemoteError("invalid_input", message, self.protocol) from None
         return serialize_object(answer, dict)
 
 
@@ -87,12 +97,17 @@ def _lists_wrapped(fields: dict[str, Any]) -> dict[str, Any]:
     """The WSDL wraps lists: <authors><author>..</author></authors>."""
     wrapped = dict(fields)
     for name, item in (("authors", "author"), ("tags", "tag")):
-        if wrapped.get(name) is not None:
+        if isinstance(wrapped.get(name), list | tuple):
             wrapped[name] = {item: list(wrapped[name])}
     return wrapped
 
 
 def _items(wrapper: Any, item: str) -> list[Any]:
+    """The items of a wrapped array, whichever way zeep hands it over.
+
+    zeep reads an empty wrapper (<tags/>) as None, and unwraps a response whose only element
+    is an array (ListLoans' <loans>) into a plain list; other arrays come as {item: [...]}.
+    """
     if wrapper is None:
         return []
     if isinstance(wrapper, dict):

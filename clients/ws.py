@@ -9,13 +9,22 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import sys
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from clients.interface import RemoteError, book_from, loan_from, page_from, without_none
+from clients.interface import (
+    RemoteError,
+    book_from,
+    json_ready,
+    loan_from,
+    page_from,
+    without_none,
+)
 from services.models import Book, Loan, Page
 
 # The JSON-RPC error codes the gateway uses for the domain's error kinds.
@@ -35,6 +44,7 @@ class WsClient:
         url = base_url.replace("http", "ws", 1) + "/ws"
         headers = {"Authorization": f"Bearer {token}"} if token else None
         # One connection for every call: the handshake is paid once, then each call is a frame.
+        # websockets wants connect() used as a context manager; the client holds it open.
         self._stack = contextlib.ExitStack()
         self.connection: ClientConnection = self._stack.enter_context(
             connect(url, additional_headers=headers)
@@ -48,7 +58,7 @@ class WsClient:
             json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
         )
         while True:
-            message = json.loads(self.connection.recv())
+            message = json.loads(self._receive())
             if message.get("method") == "event":
                 self._events.append(message["params"])  # pushed while we waited for our answer
                 continue
@@ -76,11 +86,11 @@ class WsClient:
         return book_from(self.call("get_book", isbn=isbn))
 
     def add_book(self, **fields: Any) -> Book:
-        return book_from(self.call("add_book", **fields))
+        return book_from(self.call("add_book", **json_ready(fields)))
 
     def update_book(self, isbn: str, expected_version: int | None = None, **changes: Any) -> Book:
         params = without_none(expected_version=expected_version)
-        return book_from(self.call("update_book", isbn=isbn, **params, **changes))
+        return book_from(self.call("update_book", isbn=isbn, **params, **json_ready(changes)))
 
     def remove_book(self, isbn: str) -> None:
         self.call("remove_book", isbn=isbn)
@@ -116,27 +126,46 @@ class WsClient:
     def close(self) -> None:
         self._stack.close()
 
+    def _receive(self) -> str | bytes:
+        try:
+            return self.connection.recv()
+        except ConnectionClosed as closed:
+            # A message over the server's size limit gets no error object: it closes the
+            # connection with 1009. That is still the caller's invalid input.
+            if closed.rcvd is not None and closed.rcvd.code == 1009:
+                raise RemoteError("invalid_input", closed.rcvd.reason, self.protocol) from None
+            raise
 
-def watch(url: str, patterns: list[str]) -> None:
+
+def watch(url: str, patterns: list[str]) -> int:
     """Prints every event matching the patterns as it is pushed, until interrupted."""
-    client = WsClient(url)
-    print("subscribed to", client.subscribe(*(patterns or ["*"])), flush=True)
     try:
+        client = WsClient(url)
+    except (OSError, WebSocketException) as error:
+        print(f"cannot reach the gateway at {url}: {error}", file=sys.stderr)
+        return 1
+    try:
+        print("subscribed to", client.subscribe(*(patterns or ["*"])), flush=True)
         for event in client.events():
             print(json.dumps(event), flush=True)
+    except RemoteError as error:
+        print(f"websocket error, kind {error.kind}: {error.message}", file=sys.stderr)
+        return 1
+    except ConnectionClosed as closed:
+        print(f"the gateway closed the connection: {closed}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
     finally:
         client.close()
+    return 0
 
 
 if __name__ == "__main__":
     import os
-    import sys
 
     from clients.script import DEFAULT_URL, run_script
 
     if sys.argv[1:2] == ["watch"]:
-        watch(os.environ.get("ROSETTA_URL", DEFAULT_URL), sys.argv[2:])
-    else:
-        raise SystemExit(run_script(WsClient))
+        raise SystemExit(watch(os.environ.get("ROSETTA_URL", DEFAULT_URL), sys.argv[2:]))
+    raise SystemExit(run_script(WsClient))

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from clients.interface import LibraryClient
+from clients.raw_soap import RawSoapClient
 from clients.rest import RestClient
 from clients.soap import SoapClient
 from clients.ws import WsClient
@@ -14,6 +15,7 @@ CLIENTS: dict[str, Callable[..., LibraryClient]] = {
     "rest": RestClient,
     "soap": SoapClient,
     "websocket": WsClient,
+    "raw_soap": RawSoapClient,  # SOAP again, without zeep: must give the very same answers
 }
 
 

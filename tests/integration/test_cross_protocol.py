@@ -38,8 +38,8 @@ def comparable(value: Any) -> Any:
 def test_reads_give_equal_domain_values(all_clients: dict[str, LibraryClient]) -> None:
     books = {name: c.get_book(SAMPLE_ISBN) for name, c in all_clients.items()}
     pages = {name: c.list_books(q="design", limit=2, offset=1) for name, c in all_clients.items()}
-    assert books["rest"] == books["soap"] == books["websocket"]
-    assert pages["rest"] == pages["soap"] == pages["websocket"]
+    assert len(set(books.values())) == 1
+    assert len(set(pages.values())) == 1
     assert pages["rest"].total >= 3
     assert len(pages["rest"].items) == 2
 
@@ -70,8 +70,8 @@ def test_every_operation_gives_the_same_answers_through_every_protocol(
     all_clients: dict[str, LibraryClient],
 ) -> None:
     results = {name: comparable(run_scenario(c)) for name, c in all_clients.items()}
-    assert results["rest"] == results["soap"]
-    assert results["rest"] == results["websocket"]
+    for name in all_clients:
+        assert results[name] == results["rest"], name
     assert results["rest"][-1] == "not_found"
 
 
@@ -116,7 +116,7 @@ def test_concurrent_borrows_of_the_last_copy_through_three_protocols(
     loans = [o for o in outcomes.values() if isinstance(o, Loan)]
     refusals = [o.kind for o in outcomes.values() if isinstance(o, RemoteError)]
     assert len(loans) == 1
-    assert refusals == ["conflict", "conflict"]
+    assert refusals == ["conflict"] * (len(all_clients) - 1)
     assert all_clients["websocket"].get_book(isbn).available == 0
     assert len(all_clients["soap"].list_loans(isbn=isbn)) == 1
 

@@ -1,0 +1,99 @@
+"""docs/integration-testing.md, run: its test files, its commands and the failure it shows."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.live import LiveGateway
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = (ROOT / "docs" / "integration-testing.md").read_text()
+DOCUMENTED_URL = "http://127.0.0.1:8000"
+FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.DOTALL | re.MULTILINE)
+BLOCKS = FENCE.findall(PAGE)
+
+
+def blocks(language: str) -> list[str]:
+    return [body for lang, body in BLOCKS if lang == language]
+
+
+def example_files() -> dict[str, str]:
+    """The page's Python blocks by the file name on their first line (`# test_library.py`)."""
+    return {body.splitlines()[0].removeprefix("# "): body for body in blocks("python")}
+
+
+def commands(mentioning: str) -> list[str]:
+    return [body.strip() for body in blocks("sh") if mentioning in body]
+
+
+def run(command: str, gateway: LiveGateway, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A command of the page, with the live gateway's URL and this environment's tools."""
+    bin_dir = str(Path(sys.executable).parent)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ROSETTA_")}
+    environment["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
+    environment["ROSETTA_URL"] = gateway.url  # the page's commands without a URL read it
+    # Plugins of this environment that a user's project need not have; they only slow pytest.
+    environment["PYTEST_ADDOPTS"] = "-p no:schemathesis -p no:hypothesispytest -p no:cacheprovider"
+    return subprocess.run(
+        ["bash", "-c", command.replace(DOCUMENTED_URL, gateway.url)],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=100,  # under the suite's own 120 s per test
+        check=False,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A user's project folder holding the page's test files, and nothing of this repository."""
+    for name, source in example_files().items():
+        (tmp_path / name).write_text(source)
+    return tmp_path
+
+
+def test_the_page_has_its_test_files_and_commands() -> None:
+    assert sorted(example_files()) == ["test_difference.py", "test_library.py"]
+    assert len(commands("pytest ")) == 2
+    assert len(blocks("sh")) == 5
+    assert len(blocks("text")) == 1
+
+
+def test_the_example_test_file_passes(gateway: LiveGateway, project: Path) -> None:
+    [command] = commands("test_library.py")
+    done = run(command, gateway, project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "8 passed" in done.stdout  # as the page says
+
+
+def test_the_difference_fails_as_the_page_shows(gateway: LiveGateway, project: Path) -> None:
+    [command] = commands("test_difference.py")
+    done = run(command, gateway, project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    printed = {normalised(line) for line in done.stdout.splitlines()}
+    [shown] = blocks("text")
+    for line in shown.splitlines():
+        if line != "...":  # where the page trims the output
+            assert normalised(line) in printed, line
+
+
+def normalised(line: str) -> str:
+    """A line of pytest's report without its `E` marker and indentation."""
+    return re.sub(r"^E(\s|$)", "", line).strip()
+
+
+@pytest.mark.parametrize("command", commands("clients"))
+def test_the_client_commands_run(gateway: LiveGateway, command: str) -> None:
+    if command.startswith("clients/curl") and shutil.which("curl") is None:
+        pytest.skip("curl is not installed on this machine")
+    done = run(command, gateway, ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "Clean Code" in done.stdout
