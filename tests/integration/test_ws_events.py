@@ -13,8 +13,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import Close
 from websockets.sync.client import ClientConnection
 
+from tests.conftest import gateway_settings
 from tests.integration.ws_support import WAIT, about, rpc
-from tests.live import LiveGateway
+from tests.live import LiveGateway, serve
 from tests.support import book_fields, fresh_isbn
 
 
@@ -120,11 +121,27 @@ def big_book() -> dict[str, Any]:
     )
 
 
-def test_a_subscriber_that_does_not_read_is_closed_with_1008(gateway: LiveGateway) -> None:
-    # The hub queues 1000 events per subscriber. Beyond those, the socket buffers between
-    # server and client can hold up to about 4 MiB (the kernel's wmem_max), some 750 of these
-    # ~5.7 KB events; 3000 changes are sure to overflow the queue of a client that reads nothing.
-    changes, batch = 3000, 100
+def test_a_subscriber_that_does_not_read_is_closed_with_1008(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # A gateway of its own whose hub queues 50 events per subscriber. Beyond those, the socket
+    # buffers between server and client can hold up to about 4 MiB (the kernel's wmem_max),
+    # some 750 of these ~5.7 KB events; 1500 changes are sure to overflow the queue of a client
+    # that reads nothing. No pings: a client that reads nothing would not answer them either.
+    settings = gateway_settings(
+        tmp_path_factory.mktemp("slow"), event_queue_size=50, ws_ping_interval=0
+    )
+    with serve(settings) as gateway:
+        received, close, changes = overflow(gateway)
+    assert close is not None
+    assert close.code == 1008
+    assert "not read fast enough" in close.reason
+    assert 50 <= received < changes
+
+
+def overflow(gateway: LiveGateway) -> tuple[int, Close | None, int]:
+    """Makes changes until a subscriber that reads nothing is cut off."""
+    changes, batch = 1500, 100
     book = big_book()
     host, port = gateway.url.removeprefix("http://").split(":")
     slow = socket.socket()
@@ -148,10 +165,7 @@ def test_a_subscriber_that_does_not_read_is_closed_with_1008(gateway: LiveGatewa
             )
             assert all("result" in a for a in writer.answer())
         received, close = read_until_closed(reader.connection)
-    assert close is not None
-    assert close.code == 1008
-    assert "not read fast enough" in close.reason
-    assert 1000 <= received < changes
+    return received, close, changes
 
 
 def read_until_closed(connection: ClientConnection) -> tuple[int, Close | None]:
