@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format unit integration clean
+.PHONY: run test lint format unit integration clean bench bench-quick soak
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed (spyne 2.14 does not import on 3.12+): make PYTHON=/path/to/python3.11"'
@@ -38,3 +38,17 @@ integration: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+
+# Benchmarks (README, "Benchmarks") never run inside `make test`; a test runs the quick mode.
+bench: $(STAMP)
+	bash bench/setup.sh $(BIN)/python
+	$(BIN)/python -m bench
+	$(BIN)/python -m bench.profile
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
+
+# Minutes of mixed REST, SOAP and WebSocket load on two gateway processes; `make test` runs a
+# few seconds of the same (tests/integration/test_load_mixed.py).
+soak: $(STAMP)
+	$(BIN)/python -m tests.load.mixed --duration 120

@@ -1,4 +1,7 @@
-"""`rosetta serve`: the gateway on one port. Flags override ROSETTA_* environment variables."""
+"""`rosetta serve`: the gateway on one port. Flags override ROSETTA_* environment variables.
+
+`rosetta call` and `rosetta compare` are the clients' side, defined in clients/compare_cli.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ from collections.abc import Sequence
 
 import uvicorn
 
+from clients.compare_cli import add_call_arguments, add_compare_arguments
 from gateway.settings import Settings
+from gateway.ws_transport import server_options
 
 APP_FACTORY = "gateway.app:app_from_environment"
 
@@ -51,8 +56,8 @@ def serve(args: argparse.Namespace) -> None:
         reload=settings.reload,
         workers=None if settings.reload else settings.workers,
         log_level=settings.log_level,
-        # Long-lived WebSockets would otherwise hold a graceful shutdown open forever.
-        timeout_graceful_shutdown=10,
+        # WebSocket limits and the graceful shutdown's bound live in uvicorn's transport.
+        **server_options(settings),
     )
 
 
@@ -64,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="run the gateway")
     add_serve_arguments(serve_parser)
     serve_parser.set_defaults(handler=serve)
+    add_call_arguments(
+        commands.add_parser("call", help="make one call through one protocol, --wire to see it")
+    )
+    add_compare_arguments(
+        commands.add_parser("compare", help="run one operation through all three and compare")
+    )
     return parser
 
 

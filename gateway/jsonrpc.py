@@ -7,6 +7,7 @@ sockets, the catalogue or metrics. Domain errors are mapped to error objects by 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ CODE_BY_KIND: dict[str, int] = {
 # so protocol-level errors name the same kind as a bad parameter.
 PROTOCOL_ERROR_KIND = InvalidInput.kind
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _MEMBERS = frozenset({"jsonrpc", "method", "params", "id"})
 
 Id = str | int | float | None
@@ -75,11 +77,25 @@ class Request:
 def decode(text: str) -> Any:
     """The JSON value of a message, or a parse error (NaN and Infinity are not JSON)."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant)
     except ValueError as error:
         raise RpcError(PARSE_ERROR, f"parse error: {error}") from None
     except RecursionError:
         raise RpcError(PARSE_ERROR, "parse error: the JSON is nested too deeply") from None
+    # An escaped lone surrogate (\ud800) parses, but no answer that echoes it can be sent.
+    if _SURROGATE_ESCAPE.search(text) and not _is_unicode(value):
+        raise RpcError(
+            PARSE_ERROR, "parse error: a string holds a lone surrogate (\\ud800-\\udfff)"
+        )
+    return value
+
+
+def _is_unicode(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reject_constant(name: str) -> Any:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+from swagger_ui_bundle import swagger_ui_path
 
 from gateway import rest_problems
 from gateway.metrics import MeasuredHTTP
@@ -80,14 +87,48 @@ def create_rest_app(runtime: Runtime) -> FastAPI:
         version="1.0.0",
         description=f"{DESCRIPTION}\n{token_note}\n",
         openapi_tags=TAGS,
-        docs_url="/docs",
+        docs_url=None,  # served by serve_docs_offline instead, from the gateway itself
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    serve_docs_offline(app)
     rest_problems.install(app, *routers)
     return app
 
 
+def serve_docs_offline(app: FastAPI) -> None:
+    """Swagger UI at /docs with its assets served from /docs/assets, never from a CDN.
+
+    The tool is shown on stage and in classrooms, where there may be no internet. The assets
+    come from the swagger-ui-bundle-v2 package (Swagger UI 5, which reads OpenAPI 3.1).
+    """
+
+    async def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs/assets/favicon-32x32.png",
+        )
+
+    app.add_route("/docs", docs, include_in_schema=False)
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+
+class NewlineSafeMount(Mount):
+    """A Mount that also matches paths holding an encoded newline (`%0A`).
+
+    Starlette's mount pattern ends in `.*`, which stops at a newline: such a path fell through
+    to the root's plain-text 404 instead of this adapter's problem+json one.
+    """
+
+    def __init__(self, path: str, app: ASGIApp) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+
 def routes(runtime: Runtime) -> list[BaseRoute]:
     app = HeadAsGet(create_rest_app(runtime))
-    return [Mount("/rest", app=MeasuredHTTP(app, runtime.metrics, "rest"))]
+    return [NewlineSafeMount("/rest", app=MeasuredHTTP(app, runtime.metrics, "rest"))]

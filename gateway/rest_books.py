@@ -150,7 +150,7 @@ def books_router(runtime: Runtime) -> APIRouter:
             201: representation(
                 BookResource, "The book as stored, at its Location", "Location", "Content-Location"
             ),
-            **problems(401, 403, 406, 409, 413, 415, 422, 500),
+            **problems(401, 403, 406, 408, 409, 413, 415, 422, 500),
         },
         openapi_extra=change(json_body(BookIn)),
     )
@@ -158,7 +158,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         label_request(request.scope, "add_book")
         authorize(request, runtime.settings.token)
         fmt = negotiate(request)
-        fields = await json_object(request, runtime.settings.max_body)
+        fields = await json_object(request, runtime.settings)
         book = await runtime.service.add_book(fields)
         location = book_path(mount_path(request.scope), book.isbn)
         # Content-Location = Location: the body is the new book's representation, cacheable.
@@ -175,7 +175,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         "Send If-Match with the ETag you read to change only that version (412 otherwise).",
         responses={
             200: representation(BookResource, "The book after the change"),
-            **problems(401, 403, 404, 406, 409, 412, 413, 415, 422, 500),
+            **problems(401, 403, 404, 406, 408, 409, 412, 413, 415, 422, 500),
         },
         openapi_extra=change(
             json_body(BookChanges, "application/merge-patch+json", "application/json"), IF_MATCH
@@ -185,7 +185,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         label_request(request.scope, "update_book")
         authorize(request, runtime.settings.token)
         fmt = negotiate(request)
-        changes = await json_object(request, runtime.settings.max_body)
+        changes = await json_object(request, runtime.settings)
         service = runtime.service
         expected = await expected_version(service, isbn, request.headers.get("if-match"))
         book = await service.update_book(isbn, changes, expected)

@@ -47,3 +47,11 @@ class ContentTooLarge(RestProblem):
     status = 413
     name = "content_too_large"
     title = "Content too large"
+
+
+class RequestTimeout(RestProblem):
+    """The request body did not arrive whole within the gateway's body_timeout setting."""
+
+    status = 408
+    name = "request_timeout"
+    title = "Request timeout"

@@ -114,7 +114,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
             201: representation(
                 LoanResource, "The new loan, at its Location", "Location", "Content-Location"
             ),
-            **problems(401, 403, 404, 406, 409, 413, 415, 422, 500),
+            **problems(401, 403, 404, 406, 408, 409, 413, 415, 422, 500),
         },
         openapi_extra=change(json_body(BorrowIn)),
     )
@@ -122,7 +122,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         label_request(request.scope, "borrow_book")
         authorize(request, runtime.settings.token)
         fmt = negotiate(request)
-        fields = await json_object(request, runtime.settings.max_body)
+        fields = await json_object(request, runtime.settings)
         reject_unknown(fields, ("isbn", "member"), "loan request")
         loan = await runtime.service.borrow_book(fields.get("isbn"), fields.get("member"))
         location = loan_path(mount_path(request.scope), loan.id)
@@ -137,7 +137,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         description=RETURN_DESCRIPTION,
         responses={
             200: representation(LoanResource, "The loan, now returned"),
-            **problems(401, 403, 404, 406, 409, 413, 415, 422, 500),
+            **problems(401, 403, 404, 406, 408, 409, 413, 415, 422, 500),
         },
         openapi_extra=change(
             json_body(LoanReturn, "application/merge-patch+json", "application/json")
@@ -147,7 +147,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         label_request(request.scope, "return_book")
         authorize(request, runtime.settings.token)
         fmt = negotiate(request)
-        returned_flag(await json_object(request, runtime.settings.max_body))
+        returned_flag(await json_object(request, runtime.settings))
         return loan_reply(request, fmt, await runtime.service.return_book(loan_id))
 
     return router

@@ -25,6 +25,7 @@ _PROBLEM_DESCRIPTIONS = {
     403: "The API token is wrong.",
     404: "No book or loan has that identifier.",
     406: "The Accept header allows neither application/json nor application/xml.",
+    408: "The request body did not arrive whole in time (30 seconds by default).",
     409: "The change clashes with the current state: duplicate ISBN, no copy free, "
     "copies below the loans, open loans on removal, loan returned already.",
     412: "If-Match names no current version of the book; `current_version` says which is.",

@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -242,6 +242,10 @@ class FaultBarrier:
 
         try:
             await self.app(scope, receive, watched_send)
+        except ClientDisconnect:
+            # The client left before its body arrived: nobody to answer, and no server fault;
+            # counted as the client's incomplete input.
+            label_request(scope, operation_of(scope), InvalidInput.kind)
         except Exception:
             request = Request(scope, receive)
             log.exception("server fault in %s %s", request.method, request.url.path)

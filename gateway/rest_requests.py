@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import anyio
 from starlette.requests import Request
 
 from gateway.auth import bearer_token, require_token
-from gateway.rest_errors import ContentTooLarge, UnsupportedMediaType
+from gateway.rest_errors import ContentTooLarge, RequestTimeout, UnsupportedMediaType
+from gateway.settings import Settings
 from services.errors import FieldError, InvalidInput
 
 JSON_MEDIA_TYPES = "application/json"
@@ -32,27 +34,30 @@ def is_json(content_type: str) -> bool:
     )
 
 
-async def json_object(request: Request, max_body: int) -> dict[str, object]:
-    """The body as a JSON object; 415, 413 or invalid input otherwise."""
+async def json_object(request: Request, settings: Settings) -> dict[str, object]:
+    """The body as a JSON object; 415, 413 (max_body), 408 (body_timeout) or invalid input."""
     content_type = request.headers.get("content-type")
     if content_type is None or not is_json(content_type):
         raise UnsupportedMediaType(
             f"the request body must be JSON, not {content_type or 'undeclared'}",
             headers=_accepted_here(request),
         )
+    max_body, timeout = settings.max_body, settings.body_timeout
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_body:
         raise ContentTooLarge(_too_large(max_body))
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body:
-            raise ContentTooLarge(_too_large(max_body))
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(timeout):
+            body = await _read_within(request, max_body)
+    except TimeoutError:
+        raise RequestTimeout(
+            f"the request body did not arrive within {timeout:g} seconds",
+            # The rest of the body may still be on its way: this connection cannot go on.
+            headers={"Connection": "close"},
+        ) from None
     try:
         # Decimal keeps a price such as 12.10 exact; the service rejects it where a number is wrong.
-        value = json.loads(b"".join(chunks), parse_float=Decimal)
+        value = json.loads(body, parse_float=Decimal)
     except (ValueError, RecursionError) as error:
         raise InvalidInput(
             "the request body is not valid JSON",
@@ -64,6 +69,17 @@ async def json_object(request: Request, max_body: int) -> dict[str, object]:
             [FieldError("body", f"must be a JSON object, not {_json_type(value)}")],
         )
     return value
+
+
+async def _read_within(request: Request, max_body: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_body:
+            raise ContentTooLarge(_too_large(max_body))
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def reject_unknown(fields: dict[str, object], allowed: tuple[str, ...], what: str) -> None:

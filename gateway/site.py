@@ -37,9 +37,14 @@ def landing_page(base: str, token_required: bool) -> str:
     b = escape(base)
     w = escape(ws_base)
     auth = (
-        "<p class=note>Changes need the API token: <code>Authorization: Bearer TOKEN</code> "
-        "for REST and SOAP (or a WS-Security UsernameToken whose password is the token), "
-        "and <code>?token=TOKEN</code> on the WebSocket URL. Reads stay public.</p>"
+        "<p class=note>Reads are public; every change needs the API token. "
+        "REST: <code>Authorization: Bearer TOKEN</code>. "
+        "SOAP: the same header, or a WS-Security <code>UsernameToken</code> whose password "
+        "is the token. WebSocket, at the handshake: from a browser, <code>?token=TOKEN</code> "
+        "on the URL or the subprotocols <code>bearer, TOKEN</code> "
+        "(<code>new WebSocket(url, [&quot;bearer&quot;, token])</code>); from other clients, "
+        "the <code>Authorization: Bearer</code> header. Without it a change answers 401 or "
+        "403, a <code>Client.NotAllowed</code> fault, or JSON-RPC error -32003.</p>"
         if token_required
         else "<p class=note>No API token is set: anyone may read and change the catalogue.</p>"
     )
@@ -53,6 +58,8 @@ pre{{padding:.6rem;overflow-x:auto}} h2{{margin-top:2rem}} .note{{color:#555}}
 </style></head><body>
 <h1>Rosetta</h1>
 <p>One library catalogue, served at once through REST, SOAP 1.1 and WebSocket JSON-RPC 2.0.</p>
+<p><a href="{b}/demo">The demo</a>: one operation through the three protocols side by side,
+with the bytes on the wire and the events they cause.</p>
 {auth}
 <h2>REST</h2>
 <ul><li><a href="{b}/rest/docs">Interactive docs</a></li>

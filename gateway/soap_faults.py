@@ -9,7 +9,6 @@ by `from_spyne`, so a client never has to know spyne's private codes.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 
 from lxml import etree
@@ -33,7 +32,6 @@ FAULT_CODES: dict[str, str] = {
 """The project's table: the same kinds as REST's problem types and JSON-RPC's error codes."""
 CLIENT_KINDS = frozenset(kind for kind, code in FAULT_CODES.items() if code.startswith("Client"))
 
-_PARSER_SOURCE = re.compile(r" \(<string>, line [0-9]+\)$")
 _DETAIL_ENTRIES = frozenset({"kind", "errors"})
 SERVER_FAULT_MESSAGE = "internal error; the server logged the details"
 
@@ -60,6 +58,11 @@ class KindFault(Fault):  # type: ignore[misc]  # spyne is untyped
 
 def invalid_input(message: str, errors: Iterable[FieldError] = ()) -> KindFault:
     return KindFault(InvalidInput.kind, message, errors)
+
+
+def version_mismatch(message: str) -> KindFault:
+    """SOAP 1.1 section 4.4.1 has its own code for a message of another SOAP version."""
+    return KindFault(InvalidInput.kind, message, code="VersionMismatch")
 
 
 def field_error(field: str, message: str) -> KindFault:
@@ -104,16 +107,9 @@ def _client_fault(fault: Fault, document: object) -> KindFault:
             f"no such operation: {_operation_name(document)}; the WSDL lists the operations"
         )
     code = str(fault.faultcode)
-    if code == "Client.XMLSyntaxError":
-        # lxml ends its message with where it parsed from: "(<string>, line 1)".
-        problem = _PARSER_SOURCE.sub("", _text(fault.faultstring))
-        return invalid_input(f"the request is not well-formed XML: {problem}")
     if code == "Client.SoapError" and _is_foreign_envelope(document):
-        # SOAP 1.1 section 4.4.1 has its own code for an Envelope of another SOAP version.
-        return KindFault(
-            InvalidInput.kind,
-            f"this endpoint speaks SOAP 1.1: the Envelope must be in {SOAP11_ENV}",
-            code="VersionMismatch",
+        return version_mismatch(
+            f"this endpoint speaks SOAP 1.1: the Envelope must be in {SOAP11_ENV}"
         )
     if code == "Client.SoapError":
         return invalid_input(f"the request is not a SOAP 1.1 envelope: {_text(fault.faultstring)}")
@@ -163,9 +159,28 @@ SPYNE_LOGGERS = (
 )
 
 
+class CapLength(logging.Filter):
+    """Shortens long records: at DEBUG, spyne logs whole request documents, whatever their size."""
+
+    limit = 1024
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if len(message) > self.limit:
+            record.msg = f"{message[: self.limit]}... ({len(message)} characters in all)"
+            record.args = None
+        return True
+
+
 def quiet_spyne_logs() -> None:
     quiet = QuietClientFaults()
     for name in SPYNE_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, QuietClientFaults) for f in logger.filters):
             logger.addFilter(quiet)
+    cap = CapLength()
+    # Every spyne module logs through a logger of its own name; all are imported by now.
+    for name in [n for n in logging.Logger.manager.loggerDict if n.split(".")[0] == "spyne"]:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, CapLength) for f in logger.filters):
+            logger.addFilter(cap)

@@ -18,6 +18,7 @@ import anyio.from_thread
 from spyne import Application, Fault, ServiceBase, rpc
 
 from gateway import soap_faults
+from gateway.loop_bridge import in_bridge, wait_for
 from gateway.runtime import Runtime
 from gateway.soap_auth import check_credentials
 from gateway.soap_protocol import LibrarySoap11
@@ -74,8 +75,14 @@ def operation(*parameters: Any, **options: Any) -> Callable[[F], F]:
 
 
 def call_domain(ctx: Any, call: Callable[[LibraryService], Coroutine[Any, Any, T]]) -> T:
-    """Runs one domain call on the gateway's event loop and waits for it in this thread."""
+    """Runs one domain call on the gateway's event loop and waits for it.
+
+    spyne runs either on the loop itself, in a greenlet (gateway.loop_bridge), or in a worker
+    thread that hands the call to the loop.
+    """
     runtime: Runtime = ctx.app.config
+    if in_bridge():
+        return wait_for(call(runtime.service))
     return anyio.from_thread.run(functools.partial(call, runtime.service))
 
 

@@ -1,5 +1,6 @@
 """The WebSocket adapter: JSON-RPC 2.0 at /ws, and its AsyncAPI document at /ws/asyncapi.json.
 
+Who may connect at all (Origin, connection cap) is decided in `gateway.ws_admission`.
 The API token is read once, at the handshake, from (first found) an `Authorization: Bearer`
 header, the subprotocol list `bearer, <token>`, or the `?token=` query parameter: a browser's
 WebSocket handshake carries no header of the page's choosing, only the URL and subprotocols. Every
@@ -21,6 +22,7 @@ from starlette.websockets import WebSocket
 from gateway.asyncapi import asyncapi_document
 from gateway.auth import bearer_token
 from gateway.runtime import Runtime
+from gateway.ws_admission import Admission
 from gateway.ws_session import Connection
 
 AUTH_SUBPROTOCOL = "bearer"
@@ -31,13 +33,22 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
     for name in SERVER_LOGGERS:
         keep_tokens_out_of(logging.getLogger(name))
 
+    admission = Admission(runtime.settings)
+
     async def endpoint(websocket: WebSocket) -> None:
+        refusal = admission.refusal(websocket)
+        if refusal is not None:
+            await websocket.send_denial_response(refusal)
+            return
         token, subprotocol = handshake_token(websocket)
-        await websocket.accept(subprotocol=subprotocol)
+        # Counted before the first await, so concurrent handshakes cannot overshoot the cap.
+        admission.open += 1
         runtime.metrics.websockets.inc()
         try:
+            await websocket.accept(subprotocol=subprotocol)
             await Connection(websocket, runtime, token).serve()
         finally:
+            admission.open -= 1
             runtime.metrics.websockets.dec()
 
     async def asyncapi(request: Request) -> JSONResponse:

@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from gateway import jsonrpc
 from gateway.auth import require_token
 from gateway.runtime import Runtime
+from gateway.ws_frames import EVENT_FRAMES
 from gateway.ws_methods import METHODS, Method, run
 from services.errors import DomainError
 from services.events import Subscriber
@@ -103,6 +104,15 @@ class Connection:
         if not message:
             empty = jsonrpc.RpcError(jsonrpc.INVALID_REQUEST, "invalid request: empty batch")
             return self._answer_alone(empty, started, size)
+        most = self._runtime.settings.ws_max_batch
+        if len(message) > most:
+            # Its answers are built whole before they go out: a small frame of many list_books
+            # calls would otherwise cost the server thousands of times its size in memory.
+            too_many = jsonrpc.RpcError(
+                jsonrpc.INVALID_REQUEST,
+                f"invalid request: a batch holds at most {most} requests, this one {len(message)}",
+            )
+            return self._answer_alone(too_many, started, size)
         answers: list[str] = []
         for entry in message:
             # Entries have no frame of their own: each is measured by its compact encoding.
@@ -172,8 +182,7 @@ class Connection:
                     # Checked under the lock: once `unsubscribe` is answered, none of its
                     # patterns' events follow, even those queued before it.
                     if subscriber.wants(event.type):
-                        frame = jsonrpc.encode(jsonrpc.notification("event", event.as_dict()))
-                        if not await self._write(frame):
+                        if not await self._write(EVENT_FRAMES.frame(event)):
                             return
                         self._runtime.metrics.events.inc()
                 # The hub stops feeding a subscriber whose queue overflowed; what was queued

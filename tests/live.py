@@ -12,6 +12,7 @@ import uvicorn
 
 from gateway.app import CatalogueOpener, create_app, open_from_settings
 from gateway.settings import Settings
+from gateway.ws_transport import server_options
 
 START_TIMEOUT = 30.0
 
@@ -43,9 +44,8 @@ def serve(
     settings: Settings, opener: CatalogueOpener = open_from_settings
 ) -> Iterator[LiveGateway]:
     app = create_app(settings, opener)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=5
-    )
+    options = server_options(settings) | {"timeout_graceful_shutdown": 5}
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-gateway", daemon=True)
     thread.start()

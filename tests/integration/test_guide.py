@@ -1,0 +1,88 @@
+"""docs/guide.md and docs/guide.fr.md, run: every sample against a live gateway, as printed.
+
+Samples are run as the README's are (tests/integration/test_readme.py): the documented URL
+becomes the live gateway's, `.venv/bin/` this environment's. A `# prints: TEXT` line in a
+sample is a promise to the reader, checked: TEXT must be in what the sample printed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_readme import ROOT, environment, localised
+from tests.live import LiveGateway
+
+GUIDES = ("guide.md", "guide.fr.md")
+# Fences with an info string, so that ```console (shown, not run here) is told apart.
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
+PROMISE = re.compile(r"#\s*(?:prints|affiche)\s*:\s*(.+)$", re.MULTILINE)
+BIN = str(Path(sys.executable).parent)
+
+
+def samples(guide: str) -> list[tuple[str, str]]:
+    text = (ROOT / "docs" / guide).read_text()
+    return [(lang, body) for lang, body in FENCE.findall(text) if lang in ("sh", "python")]
+
+
+def cases() -> list[object]:
+    return [
+        pytest.param(guide, index, id=f"{guide}-{index}-{lang}")
+        for guide in GUIDES
+        for index, (lang, _) in enumerate(samples(guide))
+    ]
+
+
+def code_only(body: str) -> list[str]:
+    """The sample without its comments: what must be the same in every language."""
+    lines = (re.sub(r"\s+#.*$", "", line) for line in body.splitlines())
+    return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_each_guide_runs_the_same_samples() -> None:
+    english, french = (samples(guide) for guide in GUIDES)
+    assert len(english) >= 15
+    assert [(lang, code_only(body)) for lang, body in french] == [
+        (lang, code_only(body)) for lang, body in english
+    ]
+
+
+@pytest.mark.parametrize(("guide", "index"), cases())
+def test_guide_sample_runs_and_prints_what_it_promises(
+    gateway: LiveGateway, guide: str, index: int
+) -> None:
+    lang, body = samples(guide)[index]
+    code = localised(body, gateway)
+    if lang == "sh":
+        if "curl " in code and shutil.which("curl") is None:
+            pytest.skip("curl is not installed on this machine")
+        command = ["bash", "-euo", "pipefail", "-c", code.replace(".venv/bin/", f"{BIN}/")]
+    else:
+        command = [sys.executable, "-c", code]
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=environment(gateway),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for promise in PROMISE.findall(body):
+        assert promise.strip() in done.stdout, f"{promise!r} not in:\n{done.stdout}"
+
+
+@pytest.mark.parametrize("guide", GUIDES)
+def test_every_image_and_link_of_the_guide_is_there(guide: str) -> None:
+    text = (ROOT / "docs" / guide).read_text()
+    targets = re.findall(r"\]\(([^)#]+)\)", text)
+    local = [target for target in targets if "://" not in target]
+    assert "images/demo.png" in local
+    for target in local:
+        assert (ROOT / "docs" / target).exists(), target
