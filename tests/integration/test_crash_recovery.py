@@ -115,7 +115,11 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     done = Acknowledged()
     with tempfile.TemporaryFile() as errors:
         for arguments in ROUNDS:
-            crash_round(f"http://127.0.0.1:{port}", server.start(db, port, errors, arguments), done)
+            crashing = server.start(db, port, errors, arguments)
+            try:
+                crash_round(crashing.url, crashing, done)
+            finally:
+                crashing.stop()  # killed already, unless the round failed before the kill
         restarted = server.start(db, port, errors, ["--no-seed"])
         try:
             check_everything_acknowledged_is_there(restarted.url, db, done)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import random
+import signal
+import sys
 import tempfile
 import threading
 import time
@@ -166,16 +168,20 @@ def run(url: str, db: Path, plan: Plan) -> Report:
         for client, member in clients
     ]
     sampler = threading.Thread(target=sample, args=(database, isbns, ledger, stop))
-    for thread in [*threads, sampler]:
-        thread.start()
-    deadline = time.monotonic() + plan.duration
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    stop.set()
-    for thread in [*threads, sampler]:
-        thread.join()
-    for client, _ in clients:
-        client.close()
+    try:
+        for thread in [*threads, sampler]:
+            thread.start()
+        deadline = time.monotonic() + plan.duration
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    finally:
+        # Also when interrupted: every thread ends with its call in flight, none is left behind.
+        stop.set()
+        for thread in [*threads, sampler]:
+            if thread.is_alive():
+                thread.join()
+        for client, _ in clients:
+            client.close()
     final_seq = database.last_seq()
     for subscriber in subscribers:
         if final_seq > start_seq:
@@ -247,6 +253,8 @@ def main() -> int:
         copies=args.copies,
         seed=args.seed,
     )
+    # Stopped with SIGTERM (by a test's timeout, a CI runner), still stop the gateway first.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory() as directory:
         db = Path(directory) / "soak.db"
         arguments = ["--no-seed", "--workers", str(args.server_workers)]

@@ -23,6 +23,7 @@ import httpx
 
 ROSETTA = str(Path(sys.executable).parent / "rosetta")
 START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0  # longer than the gateway's own graceful shutdown (10 s)
 
 
 def free_port() -> int:
@@ -42,13 +43,20 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL to the whole group: no shutdown code runs, as in a crash or an OOM kill."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
+        # Only while the leader lives: once it is reaped, its group id may name someone else's.
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
+        """SIGTERM, as a supervisor stops it; SIGKILL if it has not gone within the bound."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
     def log(self) -> str:
         self.errors.seek(0)
@@ -64,17 +72,25 @@ def start(db: Path, port: int, errors: IO[bytes], args: Sequence[str] = ()) -> S
         start_new_session=True,  # a group of its own, so that kill() reaches every worker
     )
     server = Server(process, f"http://127.0.0.1:{port}", errors)
+    try:
+        wait_until_live(server)
+    except BaseException:
+        server.stop()  # also when the wait itself is interrupted: never leave a server behind
+        raise
+    return server
+
+
+def wait_until_live(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         try:
             if httpx.get(f"{server.url}/healthz", timeout=5).status_code == 200:
-                return server
+                return
         except httpx.TransportError:
             pass
-        if process.poll() is not None:
+        if server.process.poll() is not None:
             raise RuntimeError(f"rosetta serve exited:\n{server.log()}")
         if time.monotonic() > deadline:
-            server.stop()
             raise RuntimeError(f"rosetta serve did not start:\n{server.log()}")
         time.sleep(0.1)
 
