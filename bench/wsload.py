@@ -51,7 +51,7 @@ async def run_load(
     def on_message(ws: RawWebSocket, _opcode: int, payload: bytes) -> None:
         nonlocal errors
         latencies.append(time.perf_counter() - sent_at[ws])
-        if b'"error"' in payload:
+        if b'"error":' in payload:  # a member, not a value that says error
             errors += 1
         send(ws)
 

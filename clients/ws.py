@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import signal
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -139,6 +140,9 @@ class WsClient:
 
 def watch(url: str, patterns: list[str]) -> int:
     """Prints every event matching the patterns as it is pushed, until interrupted."""
+    # Stop on Ctrl-C or a polite kill alike, even when started by a shell that ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         client = WsClient(url)
     except (OSError, WebSocketException) as error:

@@ -134,7 +134,11 @@ def test_watch_prints_the_event_of_a_change_made_over_rest(gateway: LiveGateway)
             assert (event["type"], event["data"]["title"]) == ("book.added", "Watched")
         finally:
             watcher.send_signal(signal.SIGINT)  # Ctrl-C: how a user stops watching
-            watcher.wait(timeout=WAIT)
+            try:
+                watcher.wait(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                watcher.kill()
+                raise
             reader.join(timeout=WAIT)
     assert watcher.returncode == 0
 

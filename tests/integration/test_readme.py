@@ -114,5 +114,5 @@ def test_make_run_serves_the_sample_books(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/rest/docs").status_code == 200
         assert "wsdl:definitions" in httpx.get(f"{base}/soap?wsdl").text
     finally:
-        os.killpg(server.pid, signal.SIGINT)
+        os.killpg(server.pid, signal.SIGTERM)
         assert server.wait(timeout=30) is not None
