@@ -19,7 +19,7 @@ class RemoteError(Exception):
     """An error answer, whatever the protocol, named by the contract's domain error kind.
 
     Not reaching the gateway at all is no answer: each client lets its library's own error
-    through for that (clients.script.UNREACHABLE lists them).
+    through for that (clients.command_line.UNREACHABLE lists them).
     """
 
     def __init__(self, kind: str, message: str, protocol: str, details: Any = None) -> None:

@@ -178,6 +178,6 @@ def fault_error(fault: etree._Element) -> RemoteError:
 
 
 if __name__ == "__main__":
-    from clients.script import run_script
+    from clients.command_line import run_script
 
     raise SystemExit(run_script(RawSoapClient))

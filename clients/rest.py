@@ -94,6 +94,6 @@ class RestClient:
 
 
 if __name__ == "__main__":
-    from clients.script import run_script
+    from clients.command_line import run_script
 
     raise SystemExit(run_script(RestClient))

@@ -133,6 +133,6 @@ def _detail_text(detail: Any, name: str) -> str | None:
 
 
 if __name__ == "__main__":
-    from clients.script import run_script
+    from clients.command_line import run_script
 
     raise SystemExit(run_script(SoapClient))

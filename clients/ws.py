@@ -168,7 +168,7 @@ def watch(url: str, patterns: list[str]) -> int:
 if __name__ == "__main__":
     import os
 
-    from clients.script import DEFAULT_URL, run_script
+    from clients.command_line import DEFAULT_URL, run_script
 
     if sys.argv[1:2] == ["watch"]:
         raise SystemExit(watch(os.environ.get("ROSETTA_URL", DEFAULT_URL), sys.argv[2:]))

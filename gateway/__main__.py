@@ -5,4 +5,4 @@ import sys
 from gateway.cli import main
 
 if __name__ == "__main__":
-    main(["serve", *sys.argv[1:]])
+    main(sys.argv[1:])

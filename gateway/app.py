@@ -8,10 +8,14 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
-from gateway import demo, rest, site, soap, ws
+import demo.page
+from gateway import site
 from gateway.metrics import Metrics
+from gateway.rest import api as rest
 from gateway.runtime import Runtime
 from gateway.settings import Settings
+from gateway.soap import endpoint as soap
+from gateway.ws import endpoint as ws
 from services.catalogue import Catalogue, open_catalogue
 
 CatalogueOpener = Callable[[Settings], Awaitable[Catalogue]]
@@ -46,7 +50,7 @@ def create_app(
             *rest.routes(runtime),
             *soap.routes(runtime),
             *ws.routes(runtime),
-            *demo.routes(runtime),
+            *demo.page.routes(runtime),
         ],
         lifespan=lifespan,
     )

@@ -1,6 +1,6 @@
 """`rosetta serve`: the gateway on one port. Flags override ROSETTA_* environment variables.
 
-`rosetta call` and `rosetta compare` are the clients' side, defined in clients/compare_cli.py.
+The `rosetta` command itself is assembled in rosetta/cli.py, which adds the clients' side.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from clients.compare_cli import add_call_arguments, add_compare_arguments
 from gateway.settings import Settings
-from gateway.ws_transport import server_options
+from gateway.ws.transport import server_options
 
 APP_FACTORY = "gateway.app:app_from_environment"
 
@@ -61,23 +60,8 @@ def serve(args: argparse.Namespace) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rosetta", description="One library service through REST, SOAP and WebSocket."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="run the gateway")
-    add_serve_arguments(serve_parser)
-    serve_parser.set_defaults(handler=serve)
-    add_call_arguments(
-        commands.add_parser("call", help="make one call through one protocol, --wire to see it")
-    )
-    add_compare_arguments(
-        commands.add_parser("compare", help="run one operation through all three and compare")
-    )
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    args.handler(args)
+    """`python -m gateway [flags]`: the serve command alone."""
+    parser = argparse.ArgumentParser(prog="python -m gateway", description="Run the gateway.")
+    add_serve_arguments(parser)
+    serve(parser.parse_args(argv))

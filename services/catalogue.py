@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from services.database import create_engines
 from services.errors import Conflict
 from services.events import EventHub
 from services.sample_data import SAMPLE_BOOKS
 from services.service import LibraryService
-from services.sql_storage import SqlStorage
+from services.storage.database import create_engines
+from services.storage.sql import SqlStorage
 
 
 @dataclass

@@ -12,7 +12,7 @@ import uvicorn
 
 from gateway.app import CatalogueOpener, create_app, open_from_settings
 from gateway.settings import Settings
-from gateway.ws_transport import server_options
+from gateway.ws.transport import server_options
 
 START_TIMEOUT = 30.0
 

@@ -1,9 +1,9 @@
 """spyne's own WSGI application on its fastest WSGI server (bjoern), over the same service.
 
-The same spyne Application as the gateway's (`gateway.soap_service`: the same types, the
+The same spyne Application as the gateway's (`gateway.soap.operations`: the same types, the
 same strict protocol, the same settings), served the classic way. bjoern is single-threaded
 and synchronous, so each request runs to completion on one event loop of this process:
-spyne's operations wait for the async service through `gateway.loop_bridge`, with no thread
+spyne's operations wait for the async service through `gateway.soap.loop_bridge`, with no thread
 hop, the cheapest way a WSGI server can call async code. Without bjoern (it needs libev
 headers to build) the standard library's wsgiref serves instead, and the report says so.
 """
@@ -17,13 +17,13 @@ from typing import Any
 from spyne.server.wsgi import WsgiApplication
 
 from bench.baselines.common import HOST, arguments, open_seeded
-from gateway import soap_faults
-from gateway.loop_bridge import run_bridged
 from gateway.metrics import Metrics
 from gateway.runtime import Runtime
 from gateway.settings import Settings
-from gateway.soap import without_forced_collections
-from gateway.soap_service import build_application
+from gateway.soap import faults as soap_faults
+from gateway.soap.endpoint import without_forced_collections
+from gateway.soap.loop_bridge import run_bridged
+from gateway.soap.operations import build_application
 
 StartResponse = Callable[..., Any]
 

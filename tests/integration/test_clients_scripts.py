@@ -14,8 +14,8 @@ from typing import IO, Any
 
 import pytest
 
+from clients.command_line import bind
 from clients.rest import RestClient
-from clients.script import bind
 from tests.live import LiveGateway
 from tests.support import book_fields, fresh_isbn
 

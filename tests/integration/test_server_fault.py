@@ -10,11 +10,11 @@ import pytest
 from clients.interface import LibraryClient, RemoteError
 from gateway.settings import Settings
 from services.catalogue import Catalogue
-from services.database import create_engines
 from services.events import EventHub
 from services.models import Book
 from services.service import LibraryService
-from services.sql_storage import SqlStorage
+from services.storage.database import create_engines
+from services.storage.sql import SqlStorage
 from tests.conftest import gateway_settings
 from tests.integration.conftest import CLIENTS
 from tests.live import LiveGateway, serve

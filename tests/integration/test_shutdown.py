@@ -22,15 +22,15 @@ from websockets.sync.client import ClientConnection, connect
 
 from gateway.settings import Settings
 from services.catalogue import Catalogue, load_sample_books
-from services.database import create_engines
 from services.events import EventHub
 from services.models import Book
 from services.service import LibraryService
-from services.sql_storage import SqlStorage
+from services.storage.database import create_engines
+from services.storage.sql import SqlStorage
 from tests.conftest import gateway_settings
-from tests.integration.test_hardening_ws import silent_client
+from tests.integration.hardening.test_ws import silent_client
+from tests.integration.soap.test_transport import envelope
 from tests.integration.test_serve import rosetta_serve
-from tests.integration.test_soap_transport import envelope
 from tests.live import LiveGateway, serve
 from tests.support import book_fields
 

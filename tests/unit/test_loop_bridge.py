@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from gateway.loop_bridge import in_bridge, run_bridged, wait_for
+from gateway.soap.loop_bridge import in_bridge, run_bridged, wait_for
 
 
 async def double(value: int) -> int:

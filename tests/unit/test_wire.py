@@ -10,11 +10,11 @@ import pytest
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame, Opcode
 
-from clients.wire import Connection, Span, WireError, WireTap
-from clients.wire_http import read_message
-from clients.wire_log import messages, traffic
-from clients.wire_print import conversation
-from clients.wire_ws import deflate_negotiated, read_frames
+from clients.wire.conversation import messages, traffic
+from clients.wire.frames import deflate_negotiated, read_frames
+from clients.wire.http_messages import read_message
+from clients.wire.printing import conversation
+from clients.wire.proxy import Connection, Span, WireError, WireTap
 
 REQUEST = b"POST /echo HTTP/1.1\r\nHost: example\r\nContent-Length: 5\r\n\r\nhello"
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"

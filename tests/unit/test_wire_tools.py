@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from clients.compare_args import ArgumentError, describe, parse_arguments
-from clients.compare_model import percentile
-from clients.compare_weight import lines_of_code, third_party_imports
+from clients.arguments import ArgumentError, describe, parse_arguments
+from clients.compare.results import percentile
+from clients.compare.weight import lines_of_code, third_party_imports
 
 SOURCE = '''"""A module docstring
 over two lines."""

@@ -1,0 +1,1 @@
+"""`rosetta call` and `rosetta compare`: one operation through the protocols, measured."""

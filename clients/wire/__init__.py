@@ -1,0 +1,1 @@
+"""The wire: a counting loopback proxy, and what it recorded read back as messages and frames."""

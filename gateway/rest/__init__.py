@@ -1,0 +1,1 @@
+"""The REST adapter: FastAPI under /rest, resources, negotiation, preconditions, problem details."""

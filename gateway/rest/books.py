@@ -1,0 +1,219 @@
+"""The books resource: /rest/books and /rest/books/{isbn}."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.json_models import BookChanges, BookIn
+from gateway.metrics import label_request
+from gateway.rest.links import book_path, book_resource, mount_path, page_resource
+from gateway.rest.models import BookPage, BookResource
+from gateway.rest.negotiation import BOOK, BOOK_PAGE, Format, negotiate, reply
+from gateway.rest.openapi import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    change,
+    json_body,
+    problems,
+    representation,
+)
+from gateway.rest.preconditions import if_match_versions
+from gateway.rest.requests import authorize, json_object
+from gateway.runtime import Runtime
+from services import validation
+from services.errors import VersionMismatch
+from services.models import Book
+from services.service import LibraryService
+
+IsbnPath = Annotated[
+    str,
+    Path(
+        description="ISBN-13. Hyphens and spaces are accepted: `978-0-13-235088-4` answers "
+        "directly (no redirect), naming the 13-digit URL in Content-Location.",
+        examples=["9780132350884"],
+    ),
+]
+
+
+def book_reply(
+    request: Request,
+    fmt: Format,
+    book: Book,
+    isbn_asked: str | None = None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    base = mount_path(request.scope)
+    extra = dict(headers or {})
+    if isbn_asked is not None and isbn_asked != book.isbn:
+        extra["Content-Location"] = book_path(base, book.isbn)
+    return reply(
+        request,
+        fmt,
+        book_resource(book, base),
+        BOOK,
+        version=book.version,
+        status=status,
+        headers=extra,
+    )
+
+
+async def expected_version(service: LibraryService, isbn: str, if_match: str | None) -> int | None:
+    """The version a change must find, from If-Match; None to change any version.
+
+    With one tag, storage compares it atomically. With several, the current version is read
+    and checked here, and storage then compares that one atomically, so a change racing in
+    between is caught all the same.
+    """
+    versions = if_match_versions(if_match)
+    if versions is None:
+        return None
+    if len(versions) == 1:
+        return next(iter(versions))
+    current = await service.get_book(isbn)
+    if current.version not in versions:
+        raise VersionMismatch(
+            f"book {current.isbn} is at version {current.version}, which If-Match does not name",
+            isbn=current.isbn,
+            current_version=current.version,
+        )
+    return current.version
+
+
+def books_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(prefix="/books", tags=["books"])
+
+    @router.get(
+        "",
+        name="list_books",
+        operation_id="list_books",
+        summary="List books, a page at a time",
+        description="Books in title order. `q` searches titles and authors, `author` only "
+        "authors, `tag` is an exact tag. `_links` lead to the first, last, previous and next "
+        "pages with the same filters.",
+        responses={
+            200: representation(BookPage, "One page of books"),
+            304: NOT_MODIFIED,
+            **problems(406, 422, 500),
+        },
+        openapi_extra={"parameters": [IF_NONE_MATCH]},
+    )
+    async def list_books(
+        request: Request,
+        q: Annotated[str | None, Query(description="words of the title or an author")] = None,
+        author: Annotated[str | None, Query(description="part of an author's name")] = None,
+        tag: Annotated[str | None, Query(description="one tag, exactly")] = None,
+        limit: Annotated[int, Query(ge=1, le=validation.LIMIT_MAX)] = validation.LIMIT_DEFAULT,
+        offset: Annotated[int, Query(ge=0, le=validation.OFFSET_MAX)] = 0,
+    ) -> Response:
+        label_request(request.scope, "list_books")
+        fmt = negotiate(request)
+        page = await runtime.service.list_books(
+            q=q, author=author, tag=tag, limit=limit, offset=offset
+        )
+        filters = {"q": q, "author": author, "tag": tag}
+        return reply(
+            request, fmt, page_resource(page, mount_path(request.scope), filters), BOOK_PAGE
+        )
+
+    @router.get(
+        "/{isbn}",
+        name="get_book",
+        operation_id="get_book",
+        summary="Get a book",
+        responses={
+            200: representation(BookResource, "The book", "Content-Location"),
+            304: NOT_MODIFIED,
+            **problems(404, 406, 422, 500),
+        },
+        openapi_extra={"parameters": [IF_NONE_MATCH]},
+    )
+    async def get_book(request: Request, isbn: IsbnPath) -> Response:
+        label_request(request.scope, "get_book")
+        fmt = negotiate(request)
+        book = await runtime.service.get_book(isbn)
+        return book_reply(request, fmt, book, isbn_asked=isbn)
+
+    @router.post(
+        "",
+        status_code=201,
+        name="add_book",
+        operation_id="add_book",
+        summary="Add a book",
+        responses={
+            201: representation(
+                BookResource, "The book as stored, at its Location", "Location", "Content-Location"
+            ),
+            **problems(401, 403, 406, 408, 409, 413, 415, 422, 500),
+        },
+        openapi_extra=change(json_body(BookIn)),
+    )
+    async def add_book(request: Request) -> Response:
+        label_request(request.scope, "add_book")
+        authorize(request, runtime.settings.token)
+        fmt = negotiate(request)
+        fields = await json_object(request, runtime.settings)
+        book = await runtime.service.add_book(fields)
+        location = book_path(mount_path(request.scope), book.isbn)
+        # Content-Location = Location: the body is the new book's representation, cacheable.
+        headers = {"Location": location, "Content-Location": location}
+        return book_reply(request, fmt, book, status=201, headers=headers)
+
+    @router.patch(
+        "/{isbn}",
+        name="update_book",
+        operation_id="update_book",
+        summary="Change some fields of a book",
+        description="A JSON merge patch (RFC 7396) of the updatable fields: absent fields stay "
+        "as they are, and so do null ones, since no field of a book can be removed. "
+        "Send If-Match with the ETag you read to change only that version (412 otherwise).",
+        responses={
+            200: representation(BookResource, "The book after the change"),
+            **problems(401, 403, 404, 406, 408, 409, 412, 413, 415, 422, 500),
+        },
+        openapi_extra=change(
+            json_body(BookChanges, "application/merge-patch+json", "application/json"), IF_MATCH
+        ),
+    )
+    async def update_book(request: Request, isbn: IsbnPath) -> Response:
+        label_request(request.scope, "update_book")
+        authorize(request, runtime.settings.token)
+        fmt = negotiate(request)
+        changes = await json_object(request, runtime.settings)
+        service = runtime.service
+        expected = await expected_version(service, isbn, request.headers.get("if-match"))
+        book = await service.update_book(isbn, changes, expected)
+        return book_reply(request, fmt, book, isbn_asked=isbn)
+
+    @router.delete(
+        "/{isbn}",
+        status_code=204,
+        response_class=Response,
+        name="remove_book",
+        operation_id="remove_book",
+        summary="Remove a book",
+        description="Refused (409) while copies are on loan. With If-Match, refused (412) "
+        "unless the current version is one it names, checked in the same transaction as the "
+        "removal. A book added again under the same ISBN continues from the removed one's "
+        "version, so an ETag kept from before never matches it.",
+        responses={
+            204: {"description": "Removed; nothing to return"},
+            **problems(401, 403, 404, 409, 412, 422, 500),
+        },
+        openapi_extra=change(None, IF_MATCH),
+    )
+    async def remove_book(request: Request, isbn: IsbnPath) -> Response:
+        label_request(request.scope, "remove_book")
+        authorize(request, runtime.settings.token)
+        service = runtime.service
+        expected = await expected_version(service, isbn, request.headers.get("if-match"))
+        await service.remove_book(isbn, expected)
+        return Response(status_code=204)
+
+    return router

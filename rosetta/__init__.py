@@ -1,0 +1,1 @@
+"""The `rosetta` command: serving the gateway, and calling and comparing it through the clients."""

@@ -1,0 +1,1 @@
+"""Storage adapters behind services.ports.Storage."""

@@ -1,0 +1,178 @@
+"""Event subscriptions over /ws: patterns, order, unsubscribing, and slow consumers."""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import string
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import Close
+from websockets.sync.client import ClientConnection
+
+from tests.conftest import gateway_settings
+from tests.integration.ws.support import WAIT, about, rpc
+from tests.live import LiveGateway, serve
+from tests.support import book_fields, fresh_isbn
+
+
+def test_subscribers_receive_their_events_in_seq_order(gateway: LiveGateway) -> None:
+    isbn = fresh_isbn()
+    with rpc(gateway) as ws:
+        ws.call("subscribe", {"events": ["book.*", "loan.*"]})
+        added = ws.call("add_book", book_fields(isbn))
+        updated = ws.call("update_book", {"isbn": isbn, "copies": 3})
+        loan = ws.call("borrow_book", {"isbn": isbn, "member": "ann"})
+        returned = ws.call("return_book", {"loan_id": loan["id"]})
+        ws.call("remove_book", {"isbn": isbn})
+        events = [ws.event(about(isbn)) for _ in range(5)]
+    assert [e["type"] for e in events] == [
+        "book.added",
+        "book.updated",
+        "loan.opened",
+        "loan.closed",
+        "book.removed",
+    ]
+    assert [e["data"] for e in events] == [added, updated, loan, returned, {"isbn": isbn}]
+    seqs = [e["seq"] for e in events]
+    assert seqs == sorted(set(seqs))
+    assert all(e["at"].endswith("Z") for e in events)
+
+
+def test_patterns_choose_the_event_types(gateway: LiveGateway) -> None:
+    isbn = fresh_isbn()
+    with rpc(gateway) as ws:
+        ws.call("subscribe", {"events": ["loan.opened"]})
+        ws.call("add_book", book_fields(isbn))
+        loan = ws.call("borrow_book", {"isbn": isbn, "member": "ann"})
+        event = ws.event(about(isbn))
+    # book.added came first in seq order; had it been sent, it would be the first event here.
+    assert event["type"] == "loan.opened"
+    assert event["data"] == loan
+
+
+def test_events_of_changes_made_on_another_connection_arrive(gateway: LiveGateway) -> None:
+    isbn = fresh_isbn()
+    with rpc(gateway) as listener, rpc(gateway) as changer:
+        listener.call("subscribe", {"events": ["*"]})
+        added = changer.call("add_book", book_fields(isbn))
+        event = listener.event(about(isbn))
+    assert (event["type"], event["data"]) == ("book.added", added)
+
+
+def test_unsubscribe_stops_those_events(gateway: LiveGateway) -> None:
+    isbn = fresh_isbn()
+    with rpc(gateway) as ws:
+        ws.call("subscribe", {"events": ["book.*", "loan.*"]})
+        assert ws.call("unsubscribe", {"events": ["book.*"]}) == ["loan.*"]
+        ws.call("add_book", book_fields(isbn))
+        ws.call("borrow_book", {"isbn": isbn, "member": "ann"})
+        event = ws.event(about(isbn))
+    assert event["type"] == "loan.opened"
+
+
+def test_unsubscribe_without_events_drops_every_pattern(gateway: LiveGateway) -> None:
+    isbn = fresh_isbn()
+    with rpc(gateway) as ws:
+        ws.call("subscribe", {"events": ["book.*", "loan.closed"]})
+        assert ws.call("unsubscribe") == []
+        ws.call("add_book", book_fields(isbn))
+        loan = ws.call("borrow_book", {"isbn": isbn, "member": "ann"})
+        ws.call("subscribe", {"events": ["loan.closed"]})
+        ws.call("return_book", {"loan_id": loan["id"]})
+        event = ws.event(about(isbn))
+    assert event["type"] == "loan.closed"
+
+
+@pytest.mark.parametrize(
+    ("events", "field"),
+    [
+        pytest.param(["book.*", "nothing.*"], "events.1", id="matches-nothing"),
+        pytest.param([7], "events.0", id="not-a-string"),
+        pytest.param("book.*", "events", id="not-a-list"),
+    ],
+)
+def test_patterns_that_match_no_event_type_are_invalid(
+    gateway: LiveGateway, events: Any, field: str
+) -> None:
+    with rpc(gateway) as ws:
+        error = ws.error("subscribe", {"events": events})
+        subscription = ws.call("subscribe", {"events": []})
+    assert error["code"] == -32602
+    assert error["data"]["kind"] == "invalid_input"
+    assert [e["field"] for e in error["data"]["errors"]] == [field]
+    assert subscription == []
+
+
+def big_book() -> dict[str, Any]:
+    """A book whose events are as large as the rules allow, and compress badly."""
+    letters = random.Random(7)
+
+    def noise(length: int) -> str:
+        return "".join(letters.choices(string.ascii_letters, k=length))
+
+    return book_fields(
+        title=noise(300),
+        authors=[noise(200) for _ in range(20)],
+        tags=[noise(50) for _ in range(20)],
+    )
+
+
+def test_a_subscriber_that_does_not_read_is_closed_with_1008(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # A gateway of its own whose hub queues 50 events per subscriber. Beyond those, the socket
+    # buffers between server and client can hold up to about 4 MiB (the kernel's wmem_max),
+    # some 750 of these ~5.7 KB events; 1500 changes are sure to overflow the queue of a client
+    # that reads nothing. No pings: a client that reads nothing would not answer them either.
+    settings = gateway_settings(
+        tmp_path_factory.mktemp("slow"), event_queue_size=50, ws_ping_interval=0
+    )
+    with serve(settings) as gateway:
+        received, close, changes = overflow(gateway)
+    assert close is not None
+    assert close.code == 1008
+    assert "not read fast enough" in close.reason
+    assert 50 <= received < changes
+
+
+def overflow(gateway: LiveGateway) -> tuple[int, Close | None, int]:
+    """Makes changes until a subscriber that reads nothing is cut off."""
+    changes, batch = 1500, 100
+    book = big_book()
+    host, port = gateway.url.removeprefix("http://").split(":")
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+    slow.connect((host, int(port)))
+    # max_queue=1 makes the client stop reading the socket while one frame waits unread.
+    with rpc(gateway, sock=slow, compression=None, max_queue=1) as reader, rpc(gateway) as writer:
+        reader.call("subscribe", {"events": ["book.updated"]})
+        writer.call("add_book", book)
+        for start in range(0, changes, batch):
+            writer.send(
+                [
+                    {
+                        "jsonrpc": "2.0",
+                        "id": n,
+                        "method": "update_book",
+                        "params": {"isbn": book["isbn"], "copies": n % 7},
+                    }
+                    for n in range(start, start + batch)
+                ]
+            )
+            assert all("result" in a for a in writer.answer())
+        received, close = read_until_closed(reader.connection)
+    return received, close, changes
+
+
+def read_until_closed(connection: ClientConnection) -> tuple[int, Close | None]:
+    """How many event notifications came before the server closed, and its close frame."""
+    received = 0
+    try:
+        while True:
+            received += json.loads(connection.recv(WAIT))["method"] == "event"
+    except ConnectionClosed as closed:
+        return received, closed.rcvd
