@@ -9,15 +9,16 @@ from services.errors import Conflict
 from services.events import EventHub
 from services.sample_data import SAMPLE_BOOKS
 from services.service import LibraryService
-from services.storage.database import create_engines
-from services.storage.sql import SqlStorage
+from services.storage.database import open_storage
+from services.storage.postgres import PostgresStorage
+from services.storage.sqlite import SqliteStorage
 
 
 @dataclass
 class Catalogue:
     service: LibraryService
     hub: EventHub
-    storage: SqlStorage
+    storage: SqliteStorage | PostgresStorage
 
     async def close(self) -> None:
         await self.hub.stop()
@@ -28,8 +29,7 @@ async def open_catalogue(
     db: str, seed: bool = True, poll_interval: float = 0.5, queue_size: int = 1000
 ) -> Catalogue:
     """Opens (creating if needed) the database, loads sample books into an empty one."""
-    storage = SqlStorage(create_engines(db))
-    await storage.create_schema()
+    storage = await open_storage(db)
     hub = EventHub(storage, poll_interval=poll_interval, queue_size=queue_size)
     service = LibraryService(storage, on_change=hub.notify)
     if seed and await storage.count_books() == 0:

@@ -13,8 +13,7 @@ from services.catalogue import Catalogue
 from services.events import EventHub
 from services.models import Book
 from services.service import LibraryService
-from services.storage.database import create_engines
-from services.storage.sql import SqlStorage
+from services.storage.sqlite import SqliteStorage
 from tests.conftest import gateway_settings
 from tests.integration.conftest import CLIENTS
 from tests.live import LiveGateway, serve
@@ -22,7 +21,7 @@ from tests.live import LiveGateway, serve
 SECRET = "disk on fire at /var/lib/secret"
 
 
-class BrokenStorage(SqlStorage):
+class BrokenStorage(SqliteStorage):
     """Storage whose reads of one book fail the way a bug or a dead disk would."""
 
     async def get_book(self, isbn: str) -> Book | None:
@@ -30,7 +29,7 @@ class BrokenStorage(SqlStorage):
 
 
 async def open_broken(settings: Settings) -> Catalogue:
-    storage = BrokenStorage(create_engines(settings.db))
+    storage = BrokenStorage(settings.db)
     await storage.create_schema()
     hub = EventHub(storage)
     await hub.start()

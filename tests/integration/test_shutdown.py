@@ -25,8 +25,7 @@ from services.catalogue import Catalogue, load_sample_books
 from services.events import EventHub
 from services.models import Book
 from services.service import LibraryService
-from services.storage.database import create_engines
-from services.storage.sql import SqlStorage
+from services.storage.sqlite import SqliteStorage
 from tests.conftest import gateway_settings
 from tests.integration.hardening.test_ws import silent_client
 from tests.integration.soap.test_transport import envelope
@@ -48,7 +47,7 @@ class Gate:
             assert self.entered.acquire(timeout=WAIT), "a call never reached the gate"
 
 
-class GatedStorage(SqlStorage):
+class GatedStorage(SqliteStorage):
     """Storage whose reads of one book wait at the gate, as a slow database would."""
 
     gate: Gate
@@ -62,7 +61,7 @@ class GatedStorage(SqlStorage):
 
 def gated_opener(gate: Gate) -> Callable[[Settings], Any]:
     async def open_gated(settings: Settings) -> Catalogue:
-        storage = GatedStorage(create_engines(settings.db))
+        storage = GatedStorage(settings.db)
         storage.gate = gate
         await storage.create_schema()
         hub = EventHub(storage, poll_interval=settings.event_poll_interval)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, create_engine, func, select
 
-from services.storage.sql import books, events, loans
+from services.storage.schema import books, events, loans
 
 
 @dataclass(frozen=True)
