@@ -87,12 +87,15 @@ def execute(plan: Plan, log: Callable[[str], None] = print) -> dict[str, Any]:
         },
         "labels": {name: spec.label for name, spec in specs.items()},
         "floor": {},
+        "driver_floor": {},
         "load": [],
         "bytes": [],
     }
     with tempfile.TemporaryDirectory(prefix="rosetta-bench-") as scratch:
-        results["floor"] = service_floor(Path(scratch), server_cores, plan.floor_seconds)
+        floors = service_floor(Path(scratch), server_cores, plan.floor_seconds)
+        results["floor"], results["driver_floor"] = floors["service"], floors["driver"]
         log("service alone, CPU us per call: " + _floor_line(results["floor"]))
+        log("bare driver, same SQL, CPU us per call: " + _floor_line(results["driver_floor"]))
         with running(specs.values(), Path(scratch), server_cores) as servers:
             _measure(plan, servers, results, log)
     results["machine"]["load_average_after"] = os.getloadavg()

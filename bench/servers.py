@@ -105,9 +105,13 @@ def running(
             log.close()
 
 
-def service_floor(db_dir: Path, server_cores: set[int] | None, seconds: float) -> dict[str, float]:
-    """CPU microseconds per call of the service alone (bench.floor), on the servers' core."""
+def service_floor(
+    db_dir: Path, server_cores: set[int] | None, seconds: float
+) -> dict[str, dict[str, float]]:
+    """CPU microseconds per call of the service alone and of the bare driver (bench.floor), on
+    SQLite (what the servers use), on the servers' core: {"service": {op: us}, "driver": ...}."""
     argv = [sys.executable, "-m", "bench.floor", "--db", str(db_dir / "floor.db")]
+    argv += ["--postgres", "none", "--json"]
     process = subprocess.Popen(  # noqa: S603
         [*argv, "--seconds", str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -116,7 +120,7 @@ def service_floor(db_dir: Path, server_cores: set[int] | None, seconds: float) -
     out, err = process.communicate(timeout=START_TIMEOUT + 10 * seconds)
     if process.returncode != 0:
         raise RuntimeError(f"bench.floor failed: {err.decode()[-2000:]}")
-    floor: dict[str, float] = json.loads(out)
+    floor: dict[str, dict[str, float]] = json.loads(out)["sqlite"]
     return floor
 
 
