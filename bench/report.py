@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.payloads import OPERATIONS, PROTOCOLS
+from bench.run import LIMIT_OF, LIMIT_OPERATION
 
 DRIVER_BOUND = 0.9  # a load generator this busy may be measuring itself
 
@@ -128,6 +129,8 @@ def verdicts(results: dict[str, Any], baselines: dict[str, str]) -> list[Verdict
                 f"{missing} subscribers never got it" if missing else "",
             )
         )
+    found += limit_verdicts(results)
+    found += floor_verdicts(results)
     gateway_idle = [i for i in results["idle"] if i["server"] == "gateway"]
     if gateway_idle:
         found.append(
@@ -140,6 +143,42 @@ def verdicts(results: dict[str, Any], baselines: dict[str, str]) -> list[Verdict
             )
         )
     return found
+
+
+# The least each protocol's gateway get_book should reach of a server that answers the same
+# bytes doing no work (bench/baselines/raw_asgi.py, bench/baselines/bare_frame.py).
+LIMIT_TARGETS = {"rest": 0.12, "soap": 0.04, "websocket": 0.25}
+FLOOR_TARGET = 3.0  # the service alone over the bare driver running the same SQL
+
+
+def limit_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    found = []
+    for protocol, goal in LIMIT_TARGETS.items():
+        try:
+            measured = ratio(results, protocol, LIMIT_OPERATION, LIMIT_OF[protocol])
+        except KeyError:
+            continue  # results of a run made before the limit servers existed
+        label = results["labels"][LIMIT_OF[protocol]]
+        found.append(
+            Verdict(f"{protocol} {LIMIT_OPERATION}: gateway / {label}", measured, goal, "x", True)
+        )
+    return found
+
+
+def floor_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    driver = results.get("driver_floor", {})
+    return [
+        Verdict(
+            f"{op}: service alone / bare driver, SQLite (CPU per call)",
+            float(results["floor"].get(op, math.nan)) / driver[op],
+            FLOOR_TARGET,
+            "x",
+            False,
+            f"{results['floor'].get(op, math.nan):.0f} / {driver[op]:.0f} us",
+        )
+        for op in OPERATIONS
+        if op in driver
+    ]
 
 
 def load_notes(row: dict[str, Any]) -> str:

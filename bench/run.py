@@ -20,6 +20,9 @@ from bench.servers import HOST, Running, ServerSpec, pin_plan, running, service_
 
 GATEWAY = "gateway"
 BASELINE_OF = {"rest": "fastapi", "soap": "spyne", "websocket": "websockets"}
+# The physical limit of each protocol: a server answering the gateway's own bytes, no work.
+LIMIT_OF = {"rest": "raw_asgi", "soap": "raw_asgi", "websocket": "bare_frame"}
+LIMIT_OPERATION = "get_book"
 # Two digits per use keep apart the new ISBNs each server is sent: by the Python drivers, per
 # protocol, by the one-off calls, and (60 to 99) by each wrk run.
 ISBN_RUNS = {"rest": 10, "soap": 20, "websocket": 30, "bytes": 40, "fanout": 50}
@@ -44,6 +47,27 @@ def server_specs() -> dict[str, ServerSpec]:
         ),
         "websockets": ServerSpec(
             "websockets", "bare websockets", ("-m", "bench.baselines.websockets_app"), "/healthz"
+        ),
+    }
+
+
+def limit_specs(answers: Path) -> dict[str, ServerSpec]:
+    """The limit servers, answering what the gateway answered, saved in `answers`."""
+    where = ("--answers", str(answers))
+    return {
+        "raw_asgi": ServerSpec(
+            "raw_asgi",
+            "raw ASGI on uvicorn, same bytes",
+            ("-m", "bench.baselines.raw_asgi", *where),
+            "/healthz",
+            has_storage=False,
+        ),
+        "bare_frame": ServerSpec(
+            "bare_frame",
+            "bare websockets, same frame",
+            ("-m", "bench.baselines.bare_frame", *where),
+            "/healthz",
+            has_storage=False,
         ),
     }
 
@@ -85,7 +109,7 @@ def execute(plan: Plan, log: Callable[[str], None] = print) -> dict[str, Any]:
             "http_driver": "wrk" if plan.driver == "wrk" else httpload.DRIVER,
             "websocket_driver": wsload.DRIVER,
         },
-        "labels": {name: spec.label for name, spec in specs.items()},
+        "labels": {name: spec.label for name, spec in (specs | limit_specs(Path())).items()},
         "floor": {},
         "driver_floor": {},
         "load": [],
@@ -98,6 +122,9 @@ def execute(plan: Plan, log: Callable[[str], None] = print) -> dict[str, Any]:
         log("bare driver, same SQL, CPU us per call: " + _floor_line(results["driver_floor"]))
         with running(specs.values(), Path(scratch), server_cores) as servers:
             _measure(plan, servers, results, log)
+            answers = asyncio.run(capture_answers(servers[GATEWAY], Path(scratch)))
+            with running(limit_specs(answers).values(), Path(scratch), server_cores) as limits:
+                _measure_limits(plan, limits, results, log)
     results["machine"]["load_average_after"] = os.getloadavg()
     return results
 
@@ -133,6 +160,31 @@ def _measure(
     results["fanout"] = [fan_out(servers[GATEWAY], size) for size in plan.fanout]
     for each in results["fanout"]:
         log(f"fan-out to {each['subscribers']}: last after {each['last_ms']:.1f} ms")
+
+
+async def capture_answers(gateway: Running, scratch: Path) -> Path:
+    """The gateway's get_book answer in each protocol, as files for the limit servers."""
+    answers = scratch / "answers"
+    answers.mkdir()
+    for protocol in ("rest", "soap"):
+        wire = payloads.http_request(protocol, LIMIT_OPERATION).wire(f"{HOST}:{gateway.port}")
+        _sent, _received, body = await httpload.exchange(HOST, gateway.port, wire)
+        (answers / f"{protocol}.body").write_bytes(body)
+    frame = payloads.rpc_frame(LIMIT_OPERATION, 1)
+    _sent, _received, payload = await wsload.ws_exchange(HOST, gateway.port, frame)
+    (answers / "websocket.frame").write_bytes(payload)
+    return answers
+
+
+def _measure_limits(
+    plan: Plan, limits: dict[str, Running], results: dict[str, Any], log: Callable[[str], None]
+) -> None:
+    for protocol, name in LIMIT_OF.items():
+        result = measure_load(plan, limits[name], protocol, LIMIT_OPERATION)
+        log(_line(limits[name].spec.label, protocol, LIMIT_OPERATION, result))
+        results["load"].append(
+            {"server": name, "protocol": protocol, "operation": LIMIT_OPERATION} | result.as_dict()
+        )
 
 
 def _line(label: str, protocol: str, operation: str, result: LoadResult) -> str:

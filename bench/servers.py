@@ -30,12 +30,14 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class ServerSpec:
-    """How to start one server: `argv` gets `--port N --db PATH` appended."""
+    """How to start one server: `argv` gets `--port N` appended, and `--db PATH` if it has
+    storage (the limit servers answer captured bytes and have none)."""
 
     name: str
     label: str  # what the report calls it, such as "spyne on bjoern"
     argv: tuple[str, ...]
     ready_path: str  # a GET that answers 200 once the server is up
+    has_storage: bool = True
 
 
 @dataclass
@@ -90,7 +92,8 @@ def running(
         for spec in specs:
             port = free_port()
             argv = [sys.executable, *spec.argv, "--port", str(port)]
-            argv += ["--db", str(db_dir / f"{spec.name}.db")]
+            if spec.has_storage:
+                argv += ["--db", str(db_dir / f"{spec.name}.db")]
             logs.append((db_dir / f"{spec.name}.log").open("wb"))
             process = subprocess.Popen(argv, stdout=logs[-1], stderr=subprocess.STDOUT)  # noqa: S603
             servers[spec.name] = Running(spec, process, port)

@@ -78,16 +78,19 @@ async def run(port: int, db: str) -> None:
         await catalogue.close()
 
 
-def main() -> None:
-    args = arguments(__doc__ or "")
+def runner() -> asyncio.Runner:
     try:
         import uvloop  # the loop uvicorn runs the gateway on, where installed
 
-        runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
+        return asyncio.Runner(loop_factory=uvloop.new_event_loop)
     except ImportError:
-        runner = asyncio.Runner()
-    with runner:
-        runner.run(run(args.port, args.db))
+        return asyncio.Runner()
+
+
+def main() -> None:
+    args = arguments(__doc__ or "")
+    with runner() as loop:
+        loop.run(run(args.port, args.db))
 
 
 if __name__ == "__main__":

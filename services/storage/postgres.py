@@ -126,8 +126,10 @@ class PostgresStorage:
             await db.execute(LOCK, SCHEMA_LOCK)
             # SQLAlchemy leaves this constructor unannotated; it only compiles the DDL here.
             dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
-            for statement in create_statements(dialect):
-                await db.execute(statement)
+            for table, statements in create_statements(dialect):
+                if await db.fetchval("SELECT to_regclass($1)", table) is None:
+                    for statement in statements:
+                        await db.execute(statement)
 
     async def close(self) -> None:
         await self._pool.close()

@@ -93,15 +93,17 @@ events = Table(
 )
 
 
-def create_statements(dialect: Dialect) -> list[str]:
-    """Every table and index, each created only if missing, in the dialect's own DDL."""
-    statements = [
-        str(CreateTable(table, if_not_exists=True).compile(dialect=dialect))
+def create_statements(dialect: Dialect) -> list[tuple[str, list[str]]]:
+    """(table name, DDL creating it and its indexes) for every table, in the dialect's own
+    DDL. A storage runs the DDL of the tables that are missing and leaves the others alone."""
+    return [
+        (
+            table.name,
+            [str(CreateTable(table).compile(dialect=dialect))]
+            + [
+                str(CreateIndex(index).compile(dialect=dialect))
+                for index in sorted(table.indexes, key=lambda index: str(index.name))
+            ],
+        )
         for table in metadata.sorted_tables
     ]
-    statements += [
-        str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
-        for table in metadata.sorted_tables
-        for index in sorted(table.indexes, key=lambda index: str(index.name))
-    ]
-    return statements

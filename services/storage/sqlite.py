@@ -246,8 +246,11 @@ def _in_transaction(db: sqlite3.Connection, work: Callable[..., T], *args: Any) 
 
 
 def _create_tables(db: sqlite3.Connection) -> None:
-    for statement in create_statements(sqlite_dialect.dialect()):
-        db.execute(statement)
+    for table, statements in create_statements(sqlite_dialect.dialect()):
+        found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        if db.execute(found, (table,)).fetchone() is None:
+            for statement in statements:
+                db.execute(statement)
 
 
 def _insert_book(db: sqlite3.Connection, book: NewBook, now: datetime) -> Book:

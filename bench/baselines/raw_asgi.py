@@ -1,0 +1,68 @@
+"""The physical limit of an HTTP protocol here: a raw ASGI app on uvicorn that answers every
+request with bytes captured from the gateway, doing no work at all.
+
+`--answers DIR` holds `rest.body` and `soap.body`, the gateway's own get_book answers; POST
+/soap gets the SOAP one, every other path the REST one. Whatever the gateway does per call
+beyond this (routing, parsing, the service, encoding) is what its ratio to this server shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from bench.baselines.common import HOST
+
+CONTENT_TYPES = {"rest": b"application/json", "soap": b"text/xml; charset=utf-8"}
+
+Scope = dict[str, Any]
+Receive = Any
+Send = Any
+
+
+def make_app(answers: Path) -> Any:
+    responses = {}
+    for protocol, content_type in CONTENT_TYPES.items():
+        body = (answers / f"{protocol}.body").read_bytes()
+        start = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+        responses[protocol] = (start, {"type": "http.response.body", "body": body})
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # uvicorn runs with lifespan off; nothing else reaches an HTTP-only app
+        protocol = "soap" if scope["method"] == "POST" and scope["path"] == "/soap" else "rest"
+        start, body = responses[protocol]
+        await send(start)
+        await send(body)
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--answers", type=Path, required=True)
+    args = parser.parse_args()
+    # The gateway's own server settings (uvloop, httptools when installed), minus the logging.
+    uvicorn.run(
+        make_app(args.answers),
+        host=HOST,
+        port=args.port,
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    main()
