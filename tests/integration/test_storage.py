@@ -121,3 +121,26 @@ async def test_removal_checks_the_version_and_readding_continues_it(db: str) -> 
     again = await service.add_book(book_fields(isbn=book.isbn))
     assert again.version == 4
     await catalogue.close()
+
+
+async def test_authors_and_tags_come_back_in_order_with_their_text_intact(db: str) -> None:
+    catalogue = await open_catalogue(db, seed=False)
+    service = catalogue.service
+    authors = ["Zoë O'Neil, Jr.", 'A "quoted" name', "100%_wild/card", "Åsa"]
+    book = await service.add_book(book_fields(authors=authors, tags=["z", "a", "m"]))
+    assert (book.authors, book.tags) == (tuple(authors), ("z", "a", "m"))
+    assert await service.get_book(book.isbn) == book
+    (listed,) = (await service.list_books(author="_wild/")).items
+    assert listed == book
+    changed = await service.update_book(book.isbn, {"authors": ["Åsa"], "tags": []})
+    assert await service.get_book(book.isbn) == changed
+    assert (changed.authors, changed.tags, changed.version) == (("Åsa",), (), 2)
+    await catalogue.close()
+
+
+async def test_a_page_past_the_end_is_empty_and_still_counts_every_book(db: str) -> None:
+    catalogue = await open_catalogue(db)
+    page = await catalogue.service.list_books(offset=1000)
+    assert (page.items, page.total) == ((), len(SAMPLE_BOOKS))
+    assert (await catalogue.service.list_books(q="no such book anywhere")).total == 0
+    await catalogue.close()
