@@ -20,7 +20,8 @@ import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import cast
 
@@ -56,17 +57,17 @@ async def cpu_per_call(call: Call, seconds: float, callers: int = CALLERS) -> fl
     return (time.process_time() - cpu) / calls * 1e6
 
 
-async def service_floor(db: str, seconds: float) -> dict[str, float]:
+@contextlib.asynccontextmanager
+async def service_calls(db: str) -> AsyncIterator[dict[str, Call]]:
     catalogue = await open_catalogue(db, seed=True)
     service: LibraryService = catalogue.service
     isbns = payloads.isbns(70)
-    calls: dict[str, Call] = {
-        "get_book": lambda: service.get_book(payloads.ISBN),
-        "list_books": lambda: service.list_books(),
-        "add_book": lambda: service.add_book(payloads.book_fields(next(isbns))),
-    }
     try:
-        return {op: await cpu_per_call(call, seconds) for op, call in calls.items()}
+        yield {
+            "get_book": lambda: service.get_book(payloads.ISBN),
+            "list_books": lambda: service.list_books(),
+            "add_book": lambda: service.add_book(payloads.book_fields(next(isbns))),
+        }
     finally:
         await catalogue.close()
 
@@ -80,8 +81,9 @@ def _book_rows(isbn: str) -> tuple[tuple[object, ...], list[tuple[str, int, str]
     return row, authors + tags, json.dumps(fields)
 
 
-async def sqlite_driver_floor(path: str, seconds: float) -> dict[str, float]:
-    """The storage's statements through sqlite3 alone, on the file the service just used."""
+@contextlib.asynccontextmanager
+async def sqlite_driver_calls(path: str) -> AsyncIterator[dict[str, Call]]:
+    """The storage's statements through sqlite3 alone, on the file the service uses."""
     db = sqlite3.connect(path, isolation_level=None)
     isbns = payloads.isbns(71)
     page = sqlite.list_books_sql(())
@@ -108,14 +110,14 @@ async def sqlite_driver_floor(path: str, seconds: float) -> dict[str, float]:
         db.execute("COMMIT")
         return None
 
-    calls = {"get_book": get_book, "list_books": list_books, "add_book": add_book}
     try:
-        return {op: await cpu_per_call(call, seconds, callers=1) for op, call in calls.items()}
+        yield {"get_book": get_book, "list_books": list_books, "add_book": add_book}
     finally:
         db.close()
 
 
-async def postgres_driver_floor(dsn: str, seconds: float) -> dict[str, float]:
+@contextlib.asynccontextmanager
+async def postgres_driver_calls(dsn: str) -> AsyncIterator[dict[str, Call]]:
     """The storage's statements through asyncpg alone, one connection, no pool."""
     db = await asyncpg.connect(dsn)
     isbns = payloads.isbns(71)
@@ -145,25 +147,29 @@ async def postgres_driver_floor(dsn: str, seconds: float) -> dict[str, float]:
             await db.execute(postgres.INSERT_EVENT, "book.added", now, data)
         return None
 
-    calls = {"get_book": get_book, "list_books": list_books, "add_book": add_book}
     try:
-        return {op: await cpu_per_call(call, seconds, callers=1) for op, call in calls.items()}
+        yield {"get_book": get_book, "list_books": list_books, "add_book": add_book}
     finally:
         await db.close()
 
 
+async def floors_of(
+    db: str, driver: Callable[[str], AbstractAsyncContextManager[dict[str, Call]]], seconds: float
+) -> Floors:
+    """Each operation through the service, then at once through the driver, on the same
+    database: the reads see as many books on both sides."""
+    floors: Floors = {"service": {}, "driver": {}}
+    async with service_calls(db) as service, driver(db) as bare:
+        for op, call in service.items():
+            floors["service"][op] = await cpu_per_call(call, seconds)
+            floors["driver"][op] = await cpu_per_call(bare[op], seconds, callers=1)
+    return floors
+
+
 async def measure(db: str, seconds: float, postgres_url: str | None) -> dict[str, Floors]:
-    floors = {
-        "sqlite": {
-            "service": await service_floor(db, seconds),
-            "driver": await sqlite_driver_floor(db, seconds),
-        }
-    }
+    floors = {"sqlite": await floors_of(db, sqlite_driver_calls, seconds)}
     if postgres_url is not None:
-        floors["postgresql"] = {
-            "service": await service_floor(postgres_url, seconds),
-            "driver": await postgres_driver_floor(postgres_url, seconds),
-        }
+        floors["postgresql"] = await floors_of(postgres_url, postgres_driver_calls, seconds)
     return floors
 
 

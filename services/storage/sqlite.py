@@ -163,7 +163,7 @@ class SqliteStorage:
             params["tag"] = query.tag.lower()
         filters = tuple(name for name in _BOOK_FILTERS if name in params)
         rows = self._reader.execute(list_books_sql(filters), params).fetchall()
-        items = tuple(_book(tuple(row)[1:]) for row in rows if row[1] is not None)
+        items = tuple(_book(row[1:]) for row in rows if row[1] is not None)
         return Page(items=items, total=rows[0][0], limit=query.limit, offset=query.offset)
 
     async def get_loan(self, loan_id: str) -> Loan | None:
@@ -395,7 +395,15 @@ def _record(db: sqlite3.Connection, event_type: str, at: datetime, data: dict[st
     db.execute(INSERT_EVENT, (event_type, _text(at), json.dumps(data)))
 
 
-def _book(row: Sequence[Any]) -> Book:
+# Books are immutable values and a row holds every field of one, so a row read again unchanged
+# (same version, same text) maps to the Book already built from it. Decoding (a Decimal, a
+# date, a datetime, the frozen dataclass) costs more than the point read itself; the row is
+# still read every time, so a change made by any process is seen at once.
+DECODED_BOOKS = 4096
+
+
+@functools.lru_cache(maxsize=DECODED_BOOKS)
+def _book(row: tuple[Any, ...]) -> Book:
     isbn, title, published, price_cents, currency, copies, on_loan, version, updated_at = row[:9]
     return Book(
         isbn=isbn,
