@@ -24,7 +24,7 @@ PACKAGES = (
     "lxml",
     "websockets",
     "sqlalchemy",
-    "aiosqlite",
+    "asyncpg",
     "bjoern",
 )
 
