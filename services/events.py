@@ -172,34 +172,39 @@ class EventHub:
     async def _deliver_new(self) -> None:
         while True:
             events = await self._source.events_after(self._last_seq, 500)
+            self._fan_out_batch(events)
+            if len(events) < 500:
+                return
+
+    def _fan_out_batch(self, events: list[Event]) -> None:
+        # Waking ten thousand subscribers allocates as many futures, callbacks and frames; a
+        # full pass of the cyclic collector in the middle would rescan every connection's
+        # objects. None of it is cyclic garbage (reference counts free it), so the collector
+        # rests from here until the woken subscribers have taken their first step: their
+        # wake-ups are queued on the loop before the callback that turns it back on.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
             for event in events:
                 if event.seq <= self._last_seq:
                     continue  # drain() and the loop may read the same batch
                 self._last_seq = event.seq
                 self._fan_out(event)
-            if len(events) < 500:
-                return
+        finally:
+            if collecting:
+                asyncio.get_running_loop().call_soon(gc.enable)
 
     def _fan_out(self, event: Event) -> None:
         kind = event.type
         cut_off: list[Subscriber] = []
-        # Waking ten thousand subscribers allocates as many futures and callbacks; none of it
-        # is cyclic garbage, so the collector is kept from scanning the heap in the middle.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            for subscriber in self._subscribers:
-                if kind not in subscriber.types or subscriber.overflowed:
-                    continue
-                try:
-                    subscriber.queue.put_nowait(event)
-                    self.delivered += 1
-                except asyncio.QueueFull:
-                    # A slow consumer is cut off rather than allowed to grow memory without
-                    # bound.
-                    subscriber.overflowed = True
-                    cut_off.append(subscriber)
-        finally:
-            if collecting:
-                gc.enable()
+        for subscriber in self._subscribers:
+            if kind not in subscriber.types or subscriber.overflowed:
+                continue
+            try:
+                subscriber.queue.put_nowait(event)
+                self.delivered += 1
+            except asyncio.QueueFull:
+                # A slow consumer is cut off rather than allowed to grow memory without bound.
+                subscriber.overflowed = True
+                cut_off.append(subscriber)
         self._subscribers.difference_update(cut_off)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import UTC, datetime
 
 import pytest
@@ -75,3 +76,31 @@ async def test_the_hub_wakes_on_notify_without_waiting_for_the_poll() -> None:
     event = await asyncio.wait_for(listener.queue.get(), timeout=10)
     await hub.stop()
     assert event.seq == 1
+
+
+def test_a_subscriber_knows_its_event_types_as_soon_as_its_patterns_change() -> None:
+    subscriber = EventHub(FakeStorage()).attach()
+    subscriber.subscribe(frozenset({"book.*", "loan.closed"}))
+    assert subscriber.types == {"book.added", "book.updated", "book.removed", "loan.closed"}
+    subscriber.unsubscribe(frozenset({"book.*"}))
+    assert subscriber.types == {"loan.closed"}
+    assert not subscriber.wants("book.added")
+    subscriber.unsubscribe(None)
+    assert subscriber.types == frozenset()
+
+
+async def test_the_collector_rests_during_a_fan_out_and_runs_again_after_it() -> None:
+    storage = FakeStorage()
+    hub = EventHub(storage, poll_interval=60)
+    await hub.start()
+    subscribers = [hub.attach() for _ in range(3)]
+    for subscriber in subscribers:
+        subscriber.subscribe(frozenset({"*"}))
+    storage.events.append(Event(1, "book.added", AT, {}))
+    assert gc.isenabled()
+    await hub.drain()
+    assert not gc.isenabled()  # the woken subscribers have not run yet
+    await asyncio.sleep(0)
+    assert gc.isenabled()
+    await hub.stop()
+    assert [s.queue.qsize() for s in subscribers] == [1, 1, 1]
