@@ -1,10 +1,13 @@
-"""Storage on SQLite through the stdlib sqlite3 driver: reads on the event loop, writes on a thread.
+"""Storage on SQLite through the stdlib sqlite3 driver: point reads on the event loop, the rest
+on threads.
 
 Why the bare driver: an indexed point read costs SQLite a few microseconds, while aiosqlite sends
 every statement to a thread and back and SQLAlchemy adds its compiling and result layers on top,
-together tens of times the read itself. So each read here is one statement, run on the loop:
-it blocks the loop no longer than the read takes. Writes wait on the disk (the fsync at commit),
-so they run on one writer thread with a connection of its own, one thread hop per transaction.
+together tens of times the read itself. So each point read here is one statement, run on the
+loop: it blocks the loop no longer than the read takes. Reads that scan (a page of books and
+its total, a list of loans) take one thread hop, to a reader thread of their own. Writes wait
+on the disk (the fsync at commit), so they run on one writer thread with a connection of its
+own: one thread hop per transaction.
 
 sqlite3 keeps each connection's prepared statements in a cache keyed by the SQL text, and every
 statement here is constant text, so each is prepared once per connection.
@@ -137,6 +140,11 @@ class SqliteStorage:
         self._reader = _connect(path)
         self._writer = _connect(path)
         self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        # Reads whose cost grows with the catalogue (a page and its total, a list of loans)
+        # run on a thread of their own, so that no read holds the loop longer than a point
+        # query does; a thread hop costs less than such a read.
+        self._scanner = _connect(path)
+        self._scans = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-scanner")
 
     async def create_schema(self) -> None:
         """WAL mode, then every table that is missing."""
@@ -145,6 +153,8 @@ class SqliteStorage:
     async def close(self) -> None:
         await self._in_writer(self._writer.close)
         self._writes.shutdown()
+        await asyncio.get_running_loop().run_in_executor(self._scans, self._scanner.close)
+        self._scans.shutdown()
         self._reader.close()
 
     # -- reads, on the loop: each is one statement on an index
@@ -162,7 +172,7 @@ class SqliteStorage:
         if query.tag:
             params["tag"] = query.tag.lower()
         filters = tuple(name for name in _BOOK_FILTERS if name in params)
-        rows = self._reader.execute(list_books_sql(filters), params).fetchall()
+        rows = await self._scan(list_books_sql(filters), params)
         items = tuple(_book(row[1:]) for row in rows if row[1] is not None)
         return Page(items=items, total=rows[0][0], limit=query.limit, offset=query.offset)
 
@@ -181,7 +191,7 @@ class SqliteStorage:
             params.append(query.isbn)
         if query.open_only:
             filters.append("returned_at IS NULL")
-        rows = self._reader.execute(list_loans_sql(tuple(filters)), params).fetchall()
+        rows = await self._scan(list_loans_sql(tuple(filters)), params)
         return [_loan(row) for row in rows]
 
     async def count_books(self) -> int:
@@ -217,6 +227,12 @@ class SqliteStorage:
 
     async def close_loan(self, loan_id: str, now: datetime) -> Loan:
         return await self._transaction(_close_loan, loan_id, now)
+
+    async def _scan(self, sql: str, params: Sequence[object] | dict[str, object]) -> list[Any]:
+        def rows() -> list[Any]:
+            return self._scanner.execute(sql, params).fetchall()
+
+        return await asyncio.get_running_loop().run_in_executor(self._scans, rows)
 
     async def _transaction(self, work: Callable[..., T], *args: Any) -> T:
         return await self._in_writer(functools.partial(_in_transaction, self._writer, work, *args))
