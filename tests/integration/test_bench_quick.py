@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from bench.payloads import OPERATIONS, PROTOCOLS
-from bench.run import BASELINE_OF, GATEWAY
+from bench.run import BASELINE_OF, GATEWAY, LIMIT_OF, LIMIT_OPERATION
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -44,6 +44,11 @@ def test_quick_benchmark_measures_every_server_and_writes_its_results(tmp_path: 
                 row = measured[(server, protocol, operation)]
                 assert row["requests"] > 0, row
                 assert row["errors"] == 0, row
+    for protocol, limit in LIMIT_OF.items():
+        row = measured[(limit, protocol, LIMIT_OPERATION)]
+        assert row["requests"] > 0, row
+        assert row["errors"] == 0, row
+    assert set(results["floor"]) == set(results["driver_floor"]) == set(OPERATIONS)
     assert len(results["bytes"]) == len(PROTOCOLS) * len(OPERATIONS) * 2
     assert all(b["ok"] and b["response_body"] > 0 for b in results["bytes"])
     assert [f["received"] for f in results["fanout"]] == [
@@ -57,7 +62,18 @@ def test_quick_benchmark_measures_every_server_and_writes_its_results(tmp_path: 
     assert "## Targets" in markdown
     assert results["machine"]["cpu"] in markdown
 
-    targets = ("SOAP get_book", "REST get_book", "WebSocket get_book", "one event to", "memory per")
+    targets = (
+        "SOAP get_book",
+        "REST get_book",
+        "WebSocket get_book",
+        "one event to",
+        "memory per",
+        *(
+            f"{protocol} {LIMIT_OPERATION}: gateway / {results['labels'][limit]}"
+            for protocol, limit in LIMIT_OF.items()
+        ),
+        *(f"{op}: service alone / bare driver" for op in OPERATIONS),
+    )
     for target in targets:
         line = next(line for line in finished.stdout.splitlines() if line.startswith(target))
         assert ">=" in line or "<" in line, line
