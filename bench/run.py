@@ -52,7 +52,8 @@ def server_specs() -> dict[str, ServerSpec]:
 
 
 def limit_specs(answers: Path) -> dict[str, ServerSpec]:
-    """The limit servers, answering what the gateway answered, saved in `answers`."""
+    """The limit servers, answering what the gateway answered, saved in `answers` once the
+    gateway is up (they start with it and read the folder at their first call)."""
     where = ("--answers", str(answers))
     return {
         "raw_asgi": ServerSpec(
@@ -120,11 +121,14 @@ def execute(plan: Plan, log: Callable[[str], None] = print) -> dict[str, Any]:
         results["floor"], results["driver_floor"] = floors["service"], floors["driver"]
         log("service alone, CPU us per call: " + _floor_line(results["floor"]))
         log("bare driver, same SQL, CPU us per call: " + _floor_line(results["driver_floor"]))
-        with running(specs.values(), Path(scratch), server_cores) as servers:
+        answers = Path(scratch) / "answers"
+        everyone = specs | limit_specs(answers)
+        with running(everyone.values(), Path(scratch), server_cores) as servers:
             _measure(plan, servers, results, log)
-            answers = asyncio.run(capture_answers(servers[GATEWAY], Path(scratch)))
-            with running(limit_specs(answers).values(), Path(scratch), server_cores) as limits:
-                _measure_limits(plan, limits, results, log)
+            answers.mkdir()
+            for name, answer in asyncio.run(capture_answers(servers[GATEWAY])).items():
+                (answers / name).write_bytes(answer)
+            _measure_limits(plan, servers, results, log)
     results["machine"]["load_average_after"] = os.getloadavg()
     return results
 
@@ -162,18 +166,18 @@ def _measure(
         log(f"fan-out to {each['subscribers']}: last after {each['last_ms']:.1f} ms")
 
 
-async def capture_answers(gateway: Running, scratch: Path) -> Path:
-    """The gateway's get_book answer in each protocol, as files for the limit servers."""
-    answers = scratch / "answers"
-    answers.mkdir()
+async def capture_answers(gateway: Running) -> dict[str, bytes]:
+    """The gateway's get_book answer in each protocol, by the file name the limit servers
+    read it from."""
+    captured = {}
     for protocol in ("rest", "soap"):
         wire = payloads.http_request(protocol, LIMIT_OPERATION).wire(f"{HOST}:{gateway.port}")
         _sent, _received, body = await httpload.exchange(HOST, gateway.port, wire)
-        (answers / f"{protocol}.body").write_bytes(body)
+        captured[f"{protocol}.body"] = body
     frame = payloads.rpc_frame(LIMIT_OPERATION, 1)
     _sent, _received, payload = await wsload.ws_exchange(HOST, gateway.port, frame)
-    (answers / "websocket.frame").write_bytes(payload)
-    return answers
+    captured["websocket.frame"] = payload
+    return captured
 
 
 def _measure_limits(

@@ -12,10 +12,14 @@ from bench.baselines.common import HOST
 from bench.baselines.websockets_app import health, runner
 
 
-async def run(port: int, frame: str) -> None:
+async def run(port: int, answers: Path) -> None:
+    frames: list[str] = []  # read at first use: the server starts before the gateway answered
+
     async def handler(websocket: ServerConnection) -> None:
         async for _message in websocket:
-            await websocket.send(frame)
+            if not frames:
+                frames.append((answers / "websocket.frame").read_text())
+            await websocket.send(frames[0])
 
     async with serve(handler, HOST, port, process_request=health) as server:
         await server.serve_forever()
@@ -26,9 +30,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--answers", type=Path, required=True)
     args = parser.parse_args()
-    frame = (args.answers / "websocket.frame").read_text()
     with runner() as loop:
-        loop.run(run(args.port, frame))
+        loop.run(run(args.port, args.answers))
 
 
 if __name__ == "__main__":

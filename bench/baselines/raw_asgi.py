@@ -24,24 +24,35 @@ Send = Any
 
 
 def make_app(answers: Path) -> Any:
-    responses = {}
-    for protocol, content_type in CONTENT_TYPES.items():
-        body = (answers / f"{protocol}.body").read_bytes()
-        start = {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", content_type),
+    """The app; it reads the answers at their first use, since it starts with the gateway,
+    before the gateway's answers are captured."""
+    responses: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    healthy = (
+        {"type": "http.response.start", "status": 200, "headers": []},
+        {"type": "http.response.body", "body": b"ok\n"},
+    )
+
+    def response(protocol: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        if protocol not in responses:
+            body = (answers / f"{protocol}.body").read_bytes()
+            headers = [
+                (b"content-type", CONTENT_TYPES[protocol]),
                 (b"content-length", str(len(body)).encode()),
-            ],
-        }
-        responses[protocol] = (start, {"type": "http.response.body", "body": body})
+            ]
+            responses[protocol] = (
+                {"type": "http.response.start", "status": 200, "headers": headers},
+                {"type": "http.response.body", "body": body},
+            )
+        return responses[protocol]
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return  # uvicorn runs with lifespan off; nothing else reaches an HTTP-only app
-        protocol = "soap" if scope["method"] == "POST" and scope["path"] == "/soap" else "rest"
-        start, body = responses[protocol]
+        if scope["path"] == "/healthz":
+            start, body = healthy
+        else:
+            soap = scope["method"] == "POST" and scope["path"] == "/soap"
+            start, body = response("soap" if soap else "rest")
         await send(start)
         await send(body)
 
