@@ -108,6 +108,7 @@ def compare_command(args: argparse.Namespace) -> None:
     from clients.arguments import ArgumentError, parse_arguments
     from clients.compare.charts import plot
     from clients.compare.measure import CompareError, compare
+    from clients.compare.mistakes import CommandLineMistake
     from clients.compare.report import render
     from clients.compare.report_folder import ALL_CALLS, write_report
     from clients.compare.scratch import ScratchError
@@ -135,7 +136,7 @@ def compare_command(args: argparse.Namespace) -> None:
             if args.plot:
                 plot(comparison, args.plot)
             different = not comparison.equal
-    except ArgumentError as error:
+    except (ArgumentError, CommandLineMistake) as error:
         print(f"rosetta compare: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     except (CompareError, ScratchError, WireError, LookupError, OSError) as error:
