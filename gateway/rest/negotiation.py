@@ -36,7 +36,8 @@ FormatOverride = Annotated[
         "Without it, Accept chooses (JSON by default).",
     ),
 ]
-"""The `format` query parameter: every GET declares it, as `representation: FormatOverride`."""
+"""The `format` query parameter, declared here once: every GET takes it as
+`format_override: FormatOverride = None`, so it is a known parameter of each."""
 
 
 def _offer(fmt: Format) -> tuple[str, str, Format]:
