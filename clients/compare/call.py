@@ -14,6 +14,7 @@ from typing import TextIO
 from clients.arguments import ArgumentError, parse_arguments
 from clients.command_line import as_json
 from clients.compare.measure import MAKERS, TRANSPORT_ERRORS, CompareError, check_gateway
+from clients.compare.mistakes import CommandLineMistake, token_mistake
 from clients.interface import LibraryClient, RemoteError
 from clients.wire.printing import conversation
 from clients.wire.proxy import WireError, WireTap, upstream_of
@@ -35,7 +36,8 @@ def run_call(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
-    """Makes the call and prints it; the exit status: 0 answered, 1 error answer, 2 misuse."""
+    """Makes the call and prints it; the exit status: 0 answered, 1 error answer, 2 misuse
+    (a wrong argument, `--url` or missing token)."""
     protocol = ALIASES.get(protocol, protocol)
     try:
         if protocol not in MAKERS:
@@ -59,6 +61,9 @@ def run_call(
                 print("\n--- on the wire ---\n", file=out)
                 print(conversation(tap.connections, wire_max), file=out, end="")
             return status
+    except CommandLineMistake as error:
+        print(f"rosetta call: {error}", file=err)
+        return 2
     except (CompareError, WireError) as error:
         print(f"rosetta call: {error}", file=err)
         return 1
@@ -73,6 +78,9 @@ def _call(
     try:
         result = getattr(client, operation)(**arguments)
     except RemoteError as error:
+        mistake = token_mistake(error)
+        if mistake is not None:
+            raise mistake from None
         print(f"{error.protocol} error, kind {error.kind}: {error.message}", file=err)
         return 1
     finally:

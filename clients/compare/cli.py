@@ -78,6 +78,11 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
         "--all", action="store_true", help="compare every operation into a report folder"
     )
     parser.add_argument(
+        "--representations",
+        action="store_true",
+        help="instead, one REST read in every format (JSON, XML, HTML, text): bytes and equality",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=Path(DEFAULT_FOLDER),
@@ -105,19 +110,27 @@ def call_command(args: argparse.Namespace) -> None:
 
 
 def compare_command(args: argparse.Namespace) -> None:
+    import httpx
+
     from clients.arguments import ArgumentError, parse_arguments
     from clients.compare.charts import plot
-    from clients.compare.measure import CompareError, compare
+    from clients.compare.measure import CompareError, check_gateway, compare
+    from clients.compare.mistakes import CommandLineMistake
     from clients.compare.report import render
     from clients.compare.report_folder import ALL_CALLS, write_report
+    from clients.compare.representations import compare_representations
+    from clients.compare.representations import render as render_representations
     from clients.compare.scratch import ScratchError
+    from clients.interface import RemoteError
     from clients.wire.proxy import WireError
 
     url = args.url.rstrip("/")
     try:
         if args.all:
-            if args.words or args.plot:
-                raise ArgumentError("--all compares every operation; give no operation or --plot")
+            if args.words or args.plot or args.representations:
+                raise ArgumentError(
+                    "--all compares every operation; give no operation, --plot or --representations"
+                )
             comparisons = []
             for operation, arguments in ALL_CALLS.items():
                 comparisons.append(compare(url, operation, arguments, args.runs, args.token))
@@ -128,17 +141,26 @@ def compare_command(args: argparse.Namespace) -> None:
             if not args.words:
                 raise ArgumentError("name an operation to compare, or use --all")
             arguments = parse_arguments(args.words[0], args.words[1:])
-            if args.words[0] == "return_book" and "loan_id" in arguments:
-                raise ArgumentError("compare returns a scratch loan it makes; give no loan_id")
-            comparison = compare(url, args.words[0], arguments, args.runs, args.token)
-            print(render(comparison, args.format), end="")
-            if args.plot:
-                plot(comparison, args.plot)
-            different = not comparison.equal
-    except ArgumentError as error:
+            if args.representations:
+                check_gateway(url)
+                found = compare_representations(url, args.words[0], arguments)
+                print(render_representations(found), end="")
+                different = not found.equal
+            else:
+                if args.words[0] == "return_book" and "loan_id" in arguments:
+                    raise ArgumentError("compare returns a scratch loan it makes; give no loan_id")
+                comparison = compare(url, args.words[0], arguments, args.runs, args.token)
+                print(render(comparison, args.format), end="")
+                if args.plot:
+                    plot(comparison, args.plot)
+                different = not comparison.equal
+    except (ArgumentError, CommandLineMistake) as error:
         print(f"rosetta compare: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     except (CompareError, ScratchError, WireError, LookupError, OSError) as error:
+        print(f"rosetta compare: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except (RemoteError, httpx.HTTPError) as error:  # from --representations' REST reads
         print(f"rosetta compare: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     if different:

@@ -20,6 +20,7 @@ import httpx
 from websockets.exceptions import WebSocketException
 
 from clients.arguments import WRITES, describe
+from clients.compare.mistakes import path_mistake, url_mistake
 from clients.compare.results import PROTOCOLS, Comparison, Flow, Measurement
 from clients.compare.scratch import MASKED, Scratchpad
 from clients.compare.weight import weigh
@@ -46,12 +47,25 @@ class CompareError(Exception):
 
 
 def check_gateway(url: str) -> None:
+    """Raises CommandLineMistake when `url` is not how a gateway is named, CompareError when
+    no gateway answers there."""
+    mistake = url_mistake(url)
+    if mistake is not None:
+        raise mistake
     try:
-        httpx.get(f"{url}/healthz", timeout=5).raise_for_status()
+        answer = httpx.get(f"{url}/healthz", timeout=5)
+        problem = None if answer.is_success else f"GET /healthz answered {answer.status_code}"
     except httpx.HTTPError as error:
+        # The library's message alone: httpx's status errors append a web page to read.
+        problem = str(error) or type(error).__name__
+    mistake = path_mistake(url, healthy=problem is None)
+    if mistake is not None:
+        raise mistake
+    if problem is not None:
         raise CompareError(
-            f"cannot reach a Rosetta gateway at {url} ({error}); start one with `rosetta serve`"
-        ) from None
+            f"cannot reach a Rosetta gateway at {url} ({problem}); start one with "
+            "`rosetta serve`, or give its root with --url (or ROSETTA_URL)"
+        )
 
 
 def invoke(client: LibraryClient, operation: str, arguments: dict[str, Any]) -> Any:

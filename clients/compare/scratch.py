@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from clients.arguments import WRITES
+from clients.compare.mistakes import token_mistake
 from clients.interface import LibraryClient, RemoteError
 from services.isbn import isbn13_check_digit
 from services.models import WRITABLE_BOOK_FIELDS, book_as_dict
@@ -109,4 +110,7 @@ class Scratchpad:
         try:
             return make()
         except RemoteError as error:
+            mistake = token_mistake(error)
+            if mistake is not None:
+                raise mistake from None
             raise ScratchError(f"cannot prepare the scratch book: {error}") from None

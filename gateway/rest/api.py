@@ -9,14 +9,15 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Match, Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 from swagger_ui_bundle import swagger_ui_path
 
 from gateway.metrics import MeasuredHTTP
 from gateway.rest import problems as rest_problems
 from gateway.rest.books import books_router
+from gateway.rest.entry_point import entry_point_router
 from gateway.rest.head import HeadAsGet
 from gateway.rest.loans import loans_router
 from gateway.rest.openapi import complete
@@ -26,10 +27,15 @@ DESCRIPTION = """\
 The library catalogue as resources: **books** (`/books/{isbn}`) and **loans**
 (`/loans/{id}`). The same service answers over SOAP at `/soap` and JSON-RPC at `/ws`.
 
-**Formats.** JSON by default; XML (the same fields, element by element, links as
-`<link rel href>`) when `Accept` prefers `application/xml` by q-value; 406 when it allows
-neither. Request bodies are JSON only (415 otherwise), at most the server's body limit
-(413, 1 MiB by default, chunked bodies included).
+**Start** at `GET /rest`: links to both collections and to every document.
+
+**Formats.** Every resource comes as JSON by default; XML (the same fields, element by
+element, links as `<link rel href>`), HTML (a small page whose links are real links, to walk
+the API in a browser) or plain text (a readable summary) when `Accept` prefers
+`application/xml`, `text/html` or `text/plain` by q-value, or when the query names it:
+`?format=json|xml|html|text` wins over Accept. 406 when Accept allows none of the four.
+Request bodies are JSON only (415 otherwise), at most the server's body limit (413, 1 MiB by
+default, chunked bodies included).
 
 **Links.** Every representation carries HAL-style `_links` with absolute paths: a book links
 to itself, the collection and its loans; a loan to itself, the collection, its book and, while
@@ -37,9 +43,10 @@ open, `return`; a page of books to the first, last, previous and next pages.
 
 **Caching.** Reads answer `Cache-Control: no-cache` with an ETag and `Vary: Accept`: clients
 keep what they read and revalidate with `If-None-Match` (304, no body). A book's ETag is its
-version per format, `"3"` for JSON and `"3-xml"` for XML; lists and loans hash their body.
+version per format, `"3"` for JSON, `"3-xml"`, `"3-html"` and `"3-text"` for the others;
+lists and loans hash their body.
 
-**Concurrency.** `PATCH /books/{isbn}` with `If-Match: "3"` (or `"3-xml"`) changes only
+**Concurrency.** `PATCH /books/{isbn}` with `If-Match: "3"` (or any format's tag) changes only
 version 3, else 412 with `current_version`. ISBNs may be written with hyphens in URLs and
 bodies; a book is answered directly at either form, naming the 13-digit URL in
 `Content-Location`.
@@ -57,6 +64,7 @@ HEAD works wherever GET does.
 """
 
 TAGS = [
+    {"name": "entry point", "description": "Where a client starts: links to everything."},
     {"name": "books", "description": "The catalogue: one resource per ISBN."},
     {"name": "loans", "description": "Who borrowed which book, and its return."},
 ]
@@ -78,7 +86,7 @@ def create_rest_app(runtime: Runtime) -> FastAPI:
         if runtime.settings.token
         else "This server runs without an API token: changes need none."
     )
-    routers = (books_router(runtime), loans_router(runtime))
+    routers = (entry_point_router(), books_router(runtime), loans_router(runtime))
     app = RestApp(
         # The routers' routes go to the app itself rather than through include_router,
         # whose lazy per-request layer costs get_book about a sixth of its time (measured).
@@ -118,15 +126,27 @@ def serve_docs_offline(app: FastAPI) -> None:
 
 
 class NewlineSafeMount(Mount):
-    """A Mount that also matches paths holding an encoded newline (`%0A`).
+    """A Mount that also matches paths holding an encoded newline (`%0A`), and its own path.
 
     Starlette's mount pattern ends in `.*`, which stops at a newline: such a path fell through
-    to the root's plain-text 404 instead of this adapter's problem+json one.
+    to the root's plain-text 404 instead of this adapter's problem+json one. And it matches
+    `/rest/...` only, so `/rest` itself was redirected; here it reaches the app, whose entry
+    point answers it directly.
     """
 
     def __init__(self, path: str, app: ASGIApp) -> None:
         super().__init__(path, app=app)
         self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        root_path: str = scope.get("root_path", "")
+        if scope["type"] == "http" and scope["path"] in (self.path, root_path + self.path):
+            return Match.FULL, {
+                "app_root_path": scope.get("app_root_path", root_path),
+                "root_path": root_path + self.path,
+                "endpoint": self.app,
+            }
+        return super().matches(scope)
 
 
 def routes(runtime: Runtime) -> list[BaseRoute]:

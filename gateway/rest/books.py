@@ -11,9 +11,10 @@ from starlette.responses import Response
 
 from gateway.json_models import BookChanges, BookIn
 from gateway.metrics import label_request
+from gateway.rest.formats import Format
 from gateway.rest.links import book_path, book_resource, mount_path, page_resource
 from gateway.rest.models import BookPage, BookResource
-from gateway.rest.negotiation import BOOK, BOOK_PAGE, Format, negotiate, reply
+from gateway.rest.negotiation import BOOK, BOOK_PAGE, FormatOverride, negotiate, reply
 from gateway.rest.openapi import (
     IF_MATCH,
     IF_NONE_MATCH,
@@ -111,9 +112,10 @@ def books_router(runtime: Runtime) -> APIRouter:
         tag: Annotated[str | None, Query(description="one tag, exactly")] = None,
         limit: Annotated[int, Query(ge=1, le=validation.LIMIT_MAX)] = validation.LIMIT_DEFAULT,
         offset: Annotated[int, Query(ge=0, le=validation.OFFSET_MAX)] = 0,
+        format_override: FormatOverride = None,
     ) -> Response:
         label_request(request.scope, "list_books")
-        fmt = negotiate(request)
+        fmt = negotiate(request, format_override)
         page = await runtime.service.list_books(
             q=q, author=author, tag=tag, limit=limit, offset=offset
         )
@@ -134,9 +136,11 @@ def books_router(runtime: Runtime) -> APIRouter:
         },
         openapi_extra={"parameters": [IF_NONE_MATCH]},
     )
-    async def get_book(request: Request, isbn: IsbnPath) -> Response:
+    async def get_book(
+        request: Request, isbn: IsbnPath, format_override: FormatOverride = None
+    ) -> Response:
         label_request(request.scope, "get_book")
-        fmt = negotiate(request)
+        fmt = negotiate(request, format_override)
         book = await runtime.service.get_book(isbn)
         return book_reply(request, fmt, book, isbn_asked=isbn)
 

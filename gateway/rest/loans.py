@@ -14,9 +14,10 @@ from starlette.responses import Response
 
 from gateway.json_models import BorrowIn
 from gateway.metrics import label_request
+from gateway.rest.formats import Format
 from gateway.rest.links import loan_list_resource, loan_path, loan_resource, mount_path
 from gateway.rest.models import LoanCollection, LoanResource, LoanReturn
-from gateway.rest.negotiation import LOAN, LOAN_LIST, Format, negotiate, reply
+from gateway.rest.negotiation import LOAN, LOAN_LIST, FormatOverride, negotiate, reply
 from gateway.rest.openapi import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -79,9 +80,10 @@ def loans_router(runtime: Runtime) -> APIRouter:
         member: Annotated[str | None, Query(description="only this member's loans")] = None,
         open_only: Annotated[bool | None, Query(description="only loans not returned")] = None,
         isbn: Annotated[str | None, Query(description="only loans of this book")] = None,
+        format_override: FormatOverride = None,
     ) -> Response:
         label_request(request.scope, "list_loans")
-        fmt = negotiate(request)
+        fmt = negotiate(request, format_override)
         loans = await runtime.service.list_loans(member=member, open_only=open_only, isbn=isbn)
         data = loan_list_resource(loans, mount_path(request.scope), request.url.query)
         return reply(request, fmt, data, LOAN_LIST)
@@ -98,9 +100,11 @@ def loans_router(runtime: Runtime) -> APIRouter:
         },
         openapi_extra={"parameters": [IF_NONE_MATCH]},
     )
-    async def get_loan(request: Request, loan_id: LoanIdPath) -> Response:
+    async def get_loan(
+        request: Request, loan_id: LoanIdPath, format_override: FormatOverride = None
+    ) -> Response:
         label_request(request.scope, "get_loan")
-        fmt = negotiate(request)
+        fmt = negotiate(request, format_override)
         return loan_reply(request, fmt, await runtime.service.get_loan(loan_id))
 
     @router.post(

@@ -117,3 +117,22 @@ class Problem(BaseModel):
         list[FieldProblem] | None,
         Field(description="every broken rule, for kind invalid_input"),
     ] = None
+
+
+class EntryPointLinks(BaseModel):
+    self_: Annotated[Link, Field(alias="self")]
+    books: Link
+    loans: Link
+    docs: Annotated[Link, Field(description="the interactive documentation")]
+    openapi: Annotated[Link, Field(description="this document")]
+    wsdl: Annotated[Link, Field(description="the SOAP contract")]
+    asyncapi: Annotated[Link, Field(description="the WebSocket contract")]
+    demo: Annotated[Link, Field(description="the console that runs one call in all three")]
+    home: Annotated[Link, Field(description="the gateway's landing page")]
+
+
+class EntryPoint(BaseModel):
+    """Where a client starts: what this is, and a link to everything."""
+
+    service: str
+    links: Annotated[EntryPointLinks, Field(alias="_links")]

@@ -1,61 +1,86 @@
 """Content negotiation, and the responses that carry a representation in the chosen format.
 
-JSON is the default (no Accept, `*/*`, `application/*`, or a tie); XML when the client
-prefers `application/xml` by q-value. Every representation is revalidated cheaply:
-`Cache-Control: no-cache` with an ETag, and If-None-Match answered with 304.
+Every resource comes as JSON, XML, HTML and plain text. JSON is the default (no Accept, `*/*`,
+`application/*`, or a tie); another format when the client prefers its media type by q-value,
+or names it in the `format` query parameter, which wins over Accept (a browser's link cannot
+set headers). Every representation is revalidated cheaply: `Cache-Control: no-cache` with an
+ETag per format, and If-None-Match answered with 304.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic_core import to_json
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.rest.formats import MEDIA_TYPES, Format
+from gateway.rest.html_form import to_html
 from gateway.rest.preconditions import body_etag, if_none_match_hits, version_etag
 from gateway.rest.refusals import NotAcceptable
+from gateway.rest.text_form import to_text
 from gateway.rest.xml_form import ITEM_NAMES, to_xml
 
 CACHE_CONTROL = "no-cache"
 
+FormatOverride = Annotated[
+    Format | None,
+    Query(
+        alias="format",
+        description="The representation, whatever Accept says: for browsers and links. "
+        "Without it, Accept chooses (JSON by default).",
+    ),
+]
+"""The `format` query parameter, declared here once: every GET takes it as
+`format_override: FormatOverride = None`, so it is a known parameter of each."""
 
-class Format(Enum):
-    JSON = "application/json"
-    XML = "application/xml"
+
+def _offer(fmt: Format) -> tuple[str, str, Format]:
+    main, _, sub = fmt.media_type.partition("/")
+    return main, sub, fmt
 
 
-_OFFERS = (("application", "json", Format.JSON), ("application", "xml", Format.XML))
+_OFFERS = tuple(_offer(fmt) for fmt in Format)
 
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """How one kind of representation is named in XML: its root, and its list entries."""
+    """How one kind of representation is named: its XML root, its list entries, and the field
+    whose value heads its HTML and text forms."""
 
     root: str
     item: str | None = None
+    headline: str | None = None
+
+    def heading(self, data: Mapping[str, Any]) -> str:
+        value = data.get(self.headline) if self.headline else None
+        return f"{self.root}: {value}" if value is not None else self.root
 
 
-BOOK = Shape("book")
-LOAN = Shape("loan")
+BOOK = Shape("book", headline="title")
+LOAN = Shape("loan", headline="id")
 BOOK_PAGE = Shape("books", "book")
 LOAN_LIST = Shape("loans", "loan")
+ENTRY_POINT = Shape("api", headline="service")
 
 
-def negotiate(request: Request) -> Format:
+def negotiate(request: Request, override: Format | None = None) -> Format:
     """The format of the response, or NotAcceptable before any work is done."""
+    if override is not None:
+        return override
     accept = request.headers.get("accept")
     if not accept:
         return Format.JSON
     chosen = preferred_format(accept)
     if chosen is None:
         raise NotAcceptable(
-            f"the Accept header {accept!r} allows neither application/json "
-            "nor application/xml, the two formats of every resource here",
+            f"the Accept header {accept!r} allows none of {', '.join(MEDIA_TYPES)}, "
+            "the formats of every resource here",
             headers={"Vary": "Accept"},
         )
     return chosen
@@ -120,6 +145,10 @@ def json_bytes(data: Any) -> bytes:
 def render(fmt: Format, data: Mapping[str, Any], shape: Shape) -> bytes:
     if fmt is Format.JSON:
         return json_bytes(data)
+    if fmt is Format.HTML:
+        return to_html(shape.heading(data), data)
+    if fmt is Format.TEXT:
+        return to_text(shape.heading(data), data)
     names = {**ITEM_NAMES, "items": shape.item} if shape.item else ITEM_NAMES
     return to_xml(shape.root, data, names)
 
@@ -141,7 +170,7 @@ def reply(
     common = {"Vary": "Accept", "Cache-Control": CACHE_CONTROL, **(headers or {})}
     body = None
     if version is not None:
-        common["ETag"] = version_etag(version, xml=fmt is Format.XML)
+        common["ETag"] = version_etag(version, fmt)
     else:
         body = render(fmt, data, shape)
         common["ETag"] = body_etag(body)
@@ -151,4 +180,4 @@ def reply(
         return Response(status_code=304, headers=common)
     if body is None:
         body = render(fmt, data, shape)
-    return Response(body, status, headers=common, media_type=fmt.value)
+    return Response(body, status, headers=common, media_type=fmt.media_type)

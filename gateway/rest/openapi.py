@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from gateway.json_models import BookChanges, BookIn, BorrowIn
+from gateway.rest.formats import MEDIA_TYPES, Format
 from gateway.rest.models import LoanReturn, Problem
 from gateway.rest.problems import PROBLEM_JSON, PROBLEM_XML, WWW_AUTHENTICATE
 from gateway.rest.xml_form import PROBLEM_NAMESPACE
@@ -24,7 +25,7 @@ _PROBLEM_DESCRIPTIONS = {
     f"Comes with `WWW-Authenticate: {WWW_AUTHENTICATE}`.",
     403: "The API token is wrong.",
     404: "No book or loan has that identifier.",
-    406: "The Accept header allows neither application/json nor application/xml.",
+    406: f"The Accept header allows none of {', '.join(MEDIA_TYPES)}.",
     408: "The request body did not arrive whole in time (30 seconds by default).",
     409: "The change clashes with the current state: duplicate ISBN, no copy free, "
     "copies below the loans, open loans on removal, loan returned already.",
@@ -38,7 +39,8 @@ _PROBLEM_DESCRIPTIONS = {
 _HEADERS = {
     "ETag": {
         "description": 'Validator of this representation. A book\'s is its version: "3" '
-        'as JSON, "3-xml" as XML; other resources hash their body.',
+        'as JSON, "3-xml", "3-html" and "3-text" in the other formats; other resources hash '
+        "their body.",
         "schema": {"type": "string", "examples": ['"3"']},
     },
     "Cache-Control": {
@@ -65,7 +67,7 @@ IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "description": 'Change only this version: `"3"` or `"3-xml"` (either form), a list '
+    "description": 'Change only this version: `"3"` or `"3-xml"` (any format\'s tag), a list '
     "of them, or `*`. Without it the change applies to whatever version is current.",
     "schema": {"type": "string", "examples": ['"3"']},
 }
@@ -76,7 +78,8 @@ def _headers(*names: str) -> dict[str, Any]:
 
 
 def representation(model: type[BaseModel], description: str, *headers: str) -> dict[str, Any]:
-    """A success response whose body is `model`, as JSON or XML (XML is added at the end)."""
+    """A success response whose body is `model`, in every format (the others are added at the
+    end, by `complete`)."""
     return {
         "model": model,
         "description": description,
@@ -129,6 +132,7 @@ _XML_ROOTS = {
     "LoanResource": "loan",
     "BookPage": "books",
     "LoanCollection": "loans",
+    "EntryPoint": "api",
 }
 _XML_LIST_ENTRIES = {
     ("BookResource", "authors"): "author",
@@ -185,6 +189,22 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             for response in operation.get("responses", {}).values():
                 content = response.get("content", {})
-                if "application/json" in content:
-                    content.setdefault("application/xml", content["application/json"])
+                if Format.JSON.media_type in content:
+                    _add_other_formats(content)
     return schema
+
+
+_READABLE_FORMS = {
+    Format.HTML: "A small page: the same fields as a definition list, and the links as "
+    "`<a rel href>` links a browser can follow.",
+    Format.TEXT: "A readable summary: one `name: value` line per field, the links last.",
+}
+
+
+def _add_other_formats(content: dict[str, Any]) -> None:
+    # XML carries the JSON's fields, so its schema is the JSON's, with the `xml` names above.
+    content.setdefault(Format.XML.media_type, content[Format.JSON.media_type])
+    for fmt, description in _READABLE_FORMS.items():
+        content.setdefault(
+            fmt.media_type, {"schema": {"type": "string", "description": description}}
+        )

@@ -1,9 +1,9 @@
 """Entity tags and the conditional headers that use them (RFC 9110, section 13).
 
-A book's ETag is its version, per representation: `"3"` for JSON and `"3-xml"` for XML, since
-the two are different bytes of the same state and a strong validator must tell them apart.
-If-Match accepts either form, as both name the same version. Other resources (loans, lists)
-have no version, so their ETag is a hash of the body.
+A book's ETag is its version, per representation: `"3"` for JSON, `"3-xml"` for XML, `"3-html"`
+and `"3-text"`, since they are different bytes of the same state and a strong validator must
+tell them apart. If-Match accepts any of them, as all name the same version. Other resources
+(loans, lists) have no version, so their ETag is a hash of the body.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ from __future__ import annotations
 import hashlib
 import re
 
+from gateway.rest.formats import Format
 from services.errors import FieldError, InvalidInput
 
-XML_SUFFIX = "-xml"
+_SUFFIXES = "|".join(re.escape(fmt.etag_suffix) for fmt in Format if fmt.etag_suffix)
 
 # One entity tag of a list: optional weakness prefix, then a quoted opaque tag.
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
-_VERSION_TAG = re.compile(rf"([1-9][0-9]{{0,18}})(?:{XML_SUFFIX})?")
+_VERSION_TAG = re.compile(rf"([1-9][0-9]{{0,18}})(?:{_SUFFIXES})?")
 
 
-def version_etag(version: int, xml: bool) -> str:
-    return f'"{version}{XML_SUFFIX}"' if xml else f'"{version}"'
+def version_etag(version: int, fmt: Format) -> str:
+    return f'"{version}{fmt.etag_suffix}"'
 
 
 def body_etag(body: bytes) -> str:

@@ -24,7 +24,8 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.metrics import label_request
-from gateway.rest.negotiation import Format, json_bytes, preferred_format
+from gateway.rest.formats import Format
+from gateway.rest.negotiation import json_bytes, preferred_format
 from gateway.rest.refusals import NotAcceptable, RestProblem
 from gateway.rest.xml_form import PROBLEM_NAMESPACE, to_xml
 from services.errors import (

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.live import LiveGateway
@@ -41,6 +42,8 @@ def run(command: str, gateway: LiveGateway, cwd: Path) -> subprocess.CompletedPr
     environment["ROSETTA_URL"] = gateway.url  # the page's commands without a URL read it
     # Plugins of this environment that a user's project need not have; they only slow pytest.
     environment["PYTEST_ADDOPTS"] = "-p no:schemathesis -p no:hypothesispytest -p no:cacheprovider"
+    # The reader's project environment (`.venv/bin/`) is, here, this one.
+    command = command.replace(".venv/bin/", f"{bin_dir}/")
     return subprocess.run(
         ["bash", "-c", command.replace(DOCUMENTED_URL, gateway.url)],
         cwd=cwd,
@@ -68,21 +71,30 @@ def test_the_page_has_its_test_files_and_commands() -> None:
 
 
 def test_the_example_test_file_passes(gateway: LiveGateway, project: Path) -> None:
+    books = catalogue_size(gateway)
     [command] = commands("test_library.py")
     done = run(command, gateway, project)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "8 passed" in done.stdout  # as the page says
+    assert catalogue_size(gateway) == books
 
 
 def test_the_difference_fails_as_the_page_shows(gateway: LiveGateway, project: Path) -> None:
+    books = catalogue_size(gateway)
     [command] = commands("test_difference.py")
     done = run(command, gateway, project)
     assert done.returncode == 1, done.stdout + done.stderr
+    assert catalogue_size(gateway) == books  # the failing test still removed its book
     printed = {normalised(line) for line in done.stdout.splitlines()}
     [shown] = blocks("text")
     for line in shown.splitlines():
         if line != "...":  # where the page trims the output
             assert normalised(line) in printed, line
+
+
+def catalogue_size(gateway: LiveGateway) -> int:
+    total: int = httpx.get(f"{gateway.rest_url}/books", params={"limit": 1}).json()["total"]
+    return total
 
 
 def normalised(line: str) -> str:

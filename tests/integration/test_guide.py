@@ -7,15 +7,17 @@ sample is a promise to the reader, checked: TEXT must be in what the sample prin
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
 
-from tests.integration.test_readme import ROOT, environment, localised
+from tests.integration.test_readme import ROOT, environment, free_port, localised
 from tests.live import LiveGateway
 
 GUIDES = ("guide.md", "guide.fr.md")
@@ -23,6 +25,9 @@ GUIDES = ("guide.md", "guide.fr.md")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 PROMISE = re.compile(r"#\s*(?:prints|affiche)\s*:\s*(.+)$", re.MULTILINE)
 BIN = str(Path(sys.executable).parent)
+# A sample that starts a gateway of its own (with an API token) does it on this port, which
+# the test moves to a free one.
+OWN_GATEWAY_PORT = "8001"
 
 
 def samples(guide: str) -> list[tuple[str, str]]:
@@ -38,17 +43,35 @@ def cases() -> list[object]:
     ]
 
 
-def code_only(body: str) -> list[str]:
-    """The sample without its comments: what must be the same in every language."""
-    lines = (re.sub(r"\s+#.*$", "", line) for line in body.splitlines())
+# A string with a space in it, or a label ending in a colon, is prose, translated with the
+# guide; other strings are code.
+SHELL_PROSE = re.compile(r""""[^"\n]* [^"\n]*"|'[^'\n]* [^'\n]*'""")
+
+
+def _is_prose(literal: str) -> bool:
+    return " " in literal or literal.rstrip("\"'").endswith(":")
+
+
+def code_only(lang: str, body: str) -> list[str]:
+    """The sample without its comments and prose strings: what must be the same in every
+    language."""
+    if lang == "python":
+        tokens = tokenize.generate_tokens(io.StringIO(body).readline)
+        kept = [
+            (kind, "..." if kind == tokenize.STRING and _is_prose(text) else text)
+            for kind, text, *_ in tokens
+            if kind not in (tokenize.COMMENT, tokenize.NL)
+        ]
+        return tokenize.untokenize(kept).split()
+    lines = (SHELL_PROSE.sub("...", re.sub(r"\s+#.*$", "", line)) for line in body.splitlines())
     return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def test_each_guide_runs_the_same_samples() -> None:
     english, french = (samples(guide) for guide in GUIDES)
     assert len(english) >= 15
-    assert [(lang, code_only(body)) for lang, body in french] == [
-        (lang, code_only(body)) for lang, body in english
+    assert [(lang, code_only(lang, body)) for lang, body in french] == [
+        (lang, code_only(lang, body)) for lang, body in english
     ]
 
 
@@ -57,7 +80,10 @@ def test_guide_sample_runs_and_prints_what_it_promises(
     gateway: LiveGateway, guide: str, index: int
 ) -> None:
     lang, body = samples(guide)[index]
+    port = str(free_port())
     code = localised(body, gateway)
+    code = code.replace(f"127.0.0.1:{OWN_GATEWAY_PORT}", f"127.0.0.1:{port}")
+    code = code.replace(f"--port {OWN_GATEWAY_PORT}", f"--port {port}")
     if lang == "sh":
         if "curl " in code and shutil.which("curl") is None:
             pytest.skip("curl is not installed on this machine")

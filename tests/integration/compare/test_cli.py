@@ -44,8 +44,8 @@ def test_changes_on_a_gateway_with_a_token_need_the_token(
 
     with pytest.raises(SystemExit) as refused:
         main(words)
-    assert refused.value.code == 1
-    assert "cannot prepare the scratch book: not_allowed" in capsys.readouterr().err
+    assert refused.value.code == 2
+    assert "--token TOKEN or set ROSETTA_API_TOKEN" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

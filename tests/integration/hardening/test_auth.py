@@ -1,15 +1,13 @@
 """The API token: compared in constant time on every protocol, and explained where users look.
 
-The README's token examples (its `bash` blocks) run here against a gateway with a token.
+The README's token examples run in tests/integration/test_readme_setup.py, against a gateway
+they start with a token, as a reader does.
 """
 
 from __future__ import annotations
 
 import hmac
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -17,10 +15,10 @@ import zeep
 from zeep.exceptions import Fault
 from zeep.wsse.username import UsernameToken
 
-from tests.conftest import API_TOKEN, gateway_settings
-from tests.integration.test_readme import ROOT, blocks, environment, localised
+from tests.conftest import API_TOKEN
+from tests.integration.test_readme import blocks
 from tests.integration.ws.support import rpc
-from tests.live import LiveGateway, serve
+from tests.live import LiveGateway
 from tests.support import book_fields
 
 WRONG = "not-the-token"
@@ -84,39 +82,8 @@ def test_the_landing_page_explains_the_token_when_one_is_set(
     assert "Authorization: Bearer" not in httpx.get(gateway.url, timeout=TIMEOUT).text
 
 
-@pytest.fixture(scope="module")
-def readme_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
-    """A gateway of its own: the README's examples borrow books."""
-    settings = gateway_settings(tmp_path_factory.mktemp("readme-token"), api_token=API_TOKEN)
-    with serve(settings) as live:
-        yield live
-
-
 def test_the_readme_shows_the_token_on_every_protocol() -> None:
     examples = "\n".join(blocks("bash"))
     for protocol in ("/rest/", "/soap", "clients.ws"):
         assert protocol in examples
     assert "UsernameToken" in examples
-
-
-@pytest.mark.parametrize("index", range(len(blocks("bash"))))
-def test_readme_token_example_runs(readme_gateway: LiveGateway, index: int) -> None:
-    command = localised(blocks("bash")[index], readme_gateway).replace(
-        ".venv/bin/python", sys.executable
-    )
-    if command.startswith("curl") and shutil.which("curl") is None:
-        pytest.skip("curl is not installed on this machine")
-    env = environment(readme_gateway) | {"ROSETTA_API_TOKEN": API_TOKEN}
-    done = subprocess.run(
-        ["bash", "-c", command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "ada" in done.stdout  # the loan's member: the change was made
-    assert "not_allowed" not in done.stdout
-    assert "NotAllowed" not in done.stdout

@@ -41,7 +41,7 @@ def client(gateway: LiveGateway) -> Iterator[httpx.Client]:
         "application/json",
         "application/*",
         "application/xml;q=0.5, */*",
-        "text/html, application/json;q=0.1",
+        "text/csv, application/json;q=0.1",
     ],
 )
 def test_json_is_the_default_and_the_tie_breaker(client: httpx.Client, accept: str | None) -> None:
@@ -115,7 +115,7 @@ def test_changes_answer_in_the_negotiated_format_too(client: httpx.Client) -> No
 
 
 @pytest.mark.parametrize(
-    "accept", ["text/html", "application/json;q=0, application/xml;q=0", "image/*"]
+    "accept", ["text/csv", "application/json;q=0, application/xml;q=0, text/*;q=0", "image/*"]
 )
 def test_unacceptable_formats_are_a_406_problem_in_json(client: httpx.Client, accept: str) -> None:
     answer = client.get(f"/books/{SAMPLE_ISBN}", headers={"Accept": accept})

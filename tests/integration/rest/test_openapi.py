@@ -7,10 +7,12 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.rest.formats import MEDIA_TYPES, Format
 from services.errors import ERROR_KINDS
 from tests.live import LiveGateway
 
 OPERATIONS = {
+    ("/", "get"): ("entry_point", {"200", "304", "406", "422", "500"}),
     ("/books", "get"): ("list_books", {"200", "304", "406", "422", "500"}),
     ("/books", "post"): (
         "add_book",
@@ -85,7 +87,7 @@ def test_every_response_is_declared(
             }
             assert "application/problem+xml" in content
         elif status in ("200", "201"):
-            assert set(response["content"]) == {"application/json", "application/xml"}
+            assert set(response["content"]) == set(MEDIA_TYPES)
             assert "ETag" in response["headers"]
     if "201" in responses:
         assert "Location" in responses["201"]["headers"]
@@ -166,3 +168,13 @@ def test_the_xml_form_is_described(document: dict[str, Any]) -> None:
     assert schemas["BookPage"]["properties"]["items"]["xml"] == {"wrapped": True}
     assert schemas["Problem"]["xml"]["namespace"] == "urn:ietf:rfc:7807"
     assert "<link rel=" in schemas["LoanResource"]["properties"]["_links"]["description"]
+
+
+def test_every_get_declares_the_format_override(document: dict[str, Any]) -> None:
+    for path, operations in document["paths"].items():
+        if "get" not in operations:
+            continue
+        (parameter,) = [p for p in operations["get"]["parameters"] if p["name"] == "format"]
+        assert parameter["in"] == "query", path
+        ref = parameter["schema"]["anyOf"][0]["$ref"].removeprefix("#/components/schemas/")
+        assert document["components"]["schemas"][ref]["enum"] == [f.value for f in Format], path
