@@ -128,7 +128,7 @@ class LibrarySoap11(Soap11):  # type: ignore[misc]  # spyne is untyped
     def deserialize(self, ctx: Any, message: Any) -> None:
         _refuse_misunderstood_headers(ctx.in_header_doc)
         super().deserialize(ctx, message)
-        _refuse_unknown_parameters(ctx.descriptor, ctx.in_body_doc)
+        _refuse_unknown_or_repeated(ctx.descriptor, ctx.in_body_doc)
 
     def from_element(self, ctx: Any, cls: Any, element: Any) -> Any:
         try:
@@ -174,10 +174,10 @@ def _refuse_misunderstood_headers(headers: list[Any] | None) -> None:
             )
 
 
-def _refuse_unknown_parameters(descriptor: Any, body: Any) -> None:
+def _refuse_unknown_or_repeated(descriptor: Any, body: Any) -> None:
     """Names the operation does not have, and a second value of one that is not a list.
 
-    spyne drops the first and keeps the last of the second, as REST's query string did.
+    spyne would drop the first and keep the last value of the second, both silently.
     """
     members = descriptor.in_message._type_info
     counts = Counter(etree.QName(child).localname for child in body if isinstance(child.tag, str))
