@@ -94,11 +94,20 @@ class SoapClient:
 
 
 def _lists_wrapped(fields: dict[str, Any]) -> dict[str, Any]:
-    """The WSDL wraps lists: <authors><author>..</author></authors>."""
+    """The WSDL wraps lists: <authors><author>..</author></authors>.
+
+    zeep writes a bare string as a list of one entry, which the server then cannot tell from
+    a real list; the other protocols refuse a string where the contract has a list, so this
+    client refuses it too, before anything is sent.
+    """
     wrapped = dict(fields)
     for name, item in (("authors", "author"), ("tags", "tag")):
-        if isinstance(wrapped.get(name), list | tuple):
-            wrapped[name] = {item: list(wrapped[name])}
+        value = wrapped.get(name)
+        if isinstance(value, str):
+            message = f"{name} must be a list of strings, not a string"
+            raise RemoteError("invalid_input", message, SoapClient.protocol)
+        if isinstance(value, list | tuple):
+            wrapped[name] = {item: list(value)}
     return wrapped
 
 

@@ -130,11 +130,10 @@ def currency(value: object) -> str:
 
 
 def bounded_int(value: object, low: int, high: int) -> int:
+    # Adapters hand over numbers: SOAP and REST query strings are read by their XSD and
+    # OpenAPI types, so text here is JSON's "3", a string where the contract has a number.
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value)
-        else:
-            raise _Problem("must be a whole number")
+        raise _Problem("must be a whole number")
     if not low <= value <= high:
         raise _Problem(f"must be between {low} and {high}, got {value}")
     return value
@@ -143,8 +142,6 @@ def bounded_int(value: object, low: int, high: int) -> int:
 def flag(value: object) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in {"true", "1", "false", "0"}:
-        return value.lower() in {"true", "1"}
     raise _Problem("must be true or false")
 
 

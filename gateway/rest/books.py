@@ -25,6 +25,7 @@ from gateway.rest.openapi import (
     representation,
 )
 from gateway.rest.preconditions import if_match_versions
+from gateway.rest.query import StrictQueryRoute
 from gateway.rest.requests import authorize, json_object
 from gateway.runtime import Runtime
 from services import validation
@@ -88,7 +89,7 @@ async def expected_version(service: LibraryService, isbn: str, if_match: str | N
 
 
 def books_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/books", tags=["books"])
+    router = APIRouter(prefix="/books", tags=["books"], route_class=StrictQueryRoute)
 
     @router.get(
         "",

@@ -26,6 +26,7 @@ from gateway.rest.openapi import (
     problems,
     representation,
 )
+from gateway.rest.query import StrictQueryRoute
 from gateway.rest.requests import authorize, json_object, reject_unknown
 from gateway.runtime import Runtime
 from services.errors import FieldError, InvalidInput
@@ -60,7 +61,7 @@ def returned_flag(fields: dict[str, object]) -> None:
 
 
 def loans_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/loans", tags=["loans"])
+    router = APIRouter(prefix="/loans", tags=["loans"], route_class=StrictQueryRoute)
 
     @router.get(
         "",

@@ -1,15 +1,19 @@
 """spyne's SOAP 1.1 protocol, made strict about what it reads and faithful about what it writes.
 
 spyne reads xs:int with Python's int() (so "1_000" passes), xs:boolean as "true or anything
-else is false", and silently drops elements it does not know. Here a value must have the XSD
-lexical form of its type, an unknown parameter is refused like the other protocols refuse
-an unknown field, and each such problem names the element it is about. Every fault that
+else is false", and silently drops elements it does not know. It also reads past a value of
+the wrong shape: text written straight into a list (`<tags>x</tags>`) is dropped, leaving an
+empty list, any element inside a list is taken as an entry whatever its name, and elements
+inside a text value vanish. Here a value must have the XSD lexical form of its type and the
+shape of its type, an unknown parameter is refused like the other protocols refuse an
+unknown field, and each such problem names the element it is about. Every fault that
 leaves goes through `soap_faults.from_spyne`, so it carries a kind.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +22,7 @@ from lxml import etree
 from spyne import Boolean, Date, DateTime, Fault, Integer
 from spyne import Decimal as XsDecimal
 from spyne.error import ValidationError
+from spyne.model.complex import Array, ComplexModelBase
 from spyne.protocol.soap import Soap11
 
 from gateway.soap import faults as soap_faults
@@ -38,31 +43,31 @@ _FAULT = f"{{{soap_faults.SOAP11_ENV}}}Fault"
 _MUST_UNDERSTAND = f"{{{soap_faults.SOAP11_ENV}}}mustUnderstand"
 
 
-class _NotLexical(ValueError):
-    """A text that is not in the lexical space of its XSD type."""
+class _IllTyped(ValueError):
+    """A value whose text or shape is not one its XSD type allows."""
 
 
 def _int(_cls: Any, text: str) -> int:
     value = text.strip()
     if not _INT.fullmatch(value):
-        raise _NotLexical(f"{text!r} is not a whole number (xs:int)")
+        raise _IllTyped(f"{text!r} is not a whole number (xs:int)")
     number = int(value)
     if not INT_MIN <= number <= INT_MAX:
-        raise _NotLexical(f"{text!r} is out of the range of xs:int ({INT_MIN}..{INT_MAX})")
+        raise _IllTyped(f"{text!r} is out of the range of xs:int ({INT_MIN}..{INT_MAX})")
     return number
 
 
 def _decimal(_cls: Any, text: str) -> Decimal:
     value = text.strip()
     if not _DECIMAL.fullmatch(value):
-        raise _NotLexical(f"{text!r} is not a decimal such as 12.50 (xs:decimal)")
+        raise _IllTyped(f"{text!r} is not a decimal such as 12.50 (xs:decimal)")
     return Decimal(value)
 
 
 def _boolean(_cls: Any, text: str) -> bool:
     value = text.strip()
     if value not in _BOOLEANS:
-        raise _NotLexical(f"{text!r} is not true, false, 1 or 0 (xs:boolean)")
+        raise _IllTyped(f"{text!r} is not true, false, 1 or 0 (xs:boolean)")
     return _BOOLEANS[value]
 
 
@@ -73,7 +78,26 @@ def _date(_cls: Any, text: str) -> date:
             raise ValueError
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise _NotLexical(f"{text!r} is not a date YYYY-MM-DD (xs:date)") from None
+        raise _IllTyped(f"{text!r} is not a date YYYY-MM-DD (xs:date)") from None
+
+
+def _check_shape(cls: Any, element: Any) -> None:
+    """Refuses what spyne would read past: the shape of the element is not that of its type."""
+    children = [child for child in element if isinstance(child.tag, str)]
+    if not issubclass(cls, ComplexModelBase):
+        if children:
+            raise _IllTyped("must be text, not elements")
+        return
+    entry = next(iter(cls._type_info)) if issubclass(cls, Array) else None
+    if (element.text or "").strip() or any((child.tail or "").strip() for child in children):
+        if entry is not None:
+            raise _IllTyped(f"must be a list: each entry in its own <{entry}> element, not text")
+        raise _IllTyped("must hold elements, not text")
+    if entry is not None:
+        for child in children:
+            name = etree.QName(child).localname
+            if name != entry:
+                raise _IllTyped(f"holds <{entry}> entries only, not <{name}>")
 
 
 def _datetime(_cls: Any, value: datetime) -> str:
@@ -104,14 +128,15 @@ class LibrarySoap11(Soap11):  # type: ignore[misc]  # spyne is untyped
     def deserialize(self, ctx: Any, message: Any) -> None:
         _refuse_misunderstood_headers(ctx.in_header_doc)
         super().deserialize(ctx, message)
-        _refuse_unknown_parameters(ctx.descriptor, ctx.in_body_doc)
+        _refuse_unknown_or_repeated(ctx.descriptor, ctx.in_body_doc)
 
     def from_element(self, ctx: Any, cls: Any, element: Any) -> Any:
         try:
+            _check_shape(cls, element)
             return super().from_element(ctx, cls, element)
-        except (_NotLexical, ValidationError) as problem:
+        except (_IllTyped, ValidationError) as problem:
             field = etree.QName(element).localname
-            message = str(problem) if isinstance(problem, _NotLexical) else _spyne_message(problem)
+            message = str(problem) if isinstance(problem, _IllTyped) else _spyne_message(problem)
             raise soap_faults.field_error(field, message) from None
 
     def serialize(self, ctx: Any, message: Any) -> None:
@@ -149,13 +174,24 @@ def _refuse_misunderstood_headers(headers: list[Any] | None) -> None:
             )
 
 
-def _refuse_unknown_parameters(descriptor: Any, body: Any) -> None:
-    known = set(descriptor.in_message._type_info)
+def _refuse_unknown_or_repeated(descriptor: Any, body: Any) -> None:
+    """Names the operation does not have, and a second value of one that is not a list.
+
+    spyne would drop the first and keep the last value of the second, both silently.
+    """
+    members = descriptor.in_message._type_info
+    counts = Counter(etree.QName(child).localname for child in body if isinstance(child.tag, str))
     errors = [
         FieldError(name, f"is not a parameter of {descriptor.name}")
-        for name in (etree.QName(child).localname for child in body if isinstance(child.tag, str))
-        if name not in known
+        for name in counts
+        if name not in members
+    ] + [
+        FieldError(name, f"is given {count} times; it takes one value")
+        for name, count in counts.items()
+        if count > 1 and name in members and members[name].Attributes.max_occurs == 1
     ]
     if errors:
-        summary = ", ".join(e.field for e in errors)
-        raise soap_faults.invalid_input(f"unknown parameters: {summary}", errors)
+        summary = "; ".join(f"{e.field}: {e.message}" for e in errors)
+        raise soap_faults.invalid_input(
+            f"invalid parameters of {descriptor.name}: {summary}", errors
+        )

@@ -278,15 +278,22 @@ def check_reply(reply: Any, sent: Any) -> None:
 
 @pytest.fixture(scope="module")
 def rpc_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
-    """A gateway of its own, since the frames add and remove books."""
-    settings = gateway_settings(tmp_path_factory.mktemp("fuzz-rpc"), ws_max_batch=MAX_BATCH)
+    """A gateway of its own, since the frames add and remove books.
+
+    Neither side sends keepalive pings: websockets draws a ping's payload from the global
+    `random` module, and Hypothesis fails a test whose strategy draw sees that state move,
+    which a ping from another thread does whenever a slow run lasts past the ping interval.
+    """
+    settings = gateway_settings(
+        tmp_path_factory.mktemp("fuzz-rpc"), ws_max_batch=MAX_BATCH, ws_ping_interval=0
+    )
     with serve(settings) as live:
         yield live
 
 
 @pytest.fixture(scope="module")
 def prober(rpc_gateway: LiveGateway) -> Iterator[Prober]:
-    with connect(rpc_gateway.ws_url, proxy=None) as connection:
+    with connect(rpc_gateway.ws_url, proxy=None, ping_interval=None) as connection:
         prober = Prober(connection)
         connection.send(
             json.dumps(
