@@ -8,7 +8,6 @@ prefers `application/xml` by q-value. Every representation is revalidated cheapl
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from typing import Any
@@ -19,9 +18,11 @@ from starlette.responses import Response
 
 from gateway.rest.preconditions import body_etag, if_none_match_hits, version_etag
 from gateway.rest.refusals import NotAcceptable
-from gateway.rest.xml_form import ITEM_NAMES, to_xml
+from gateway.rest.xml_form import BOOK, BOOK_PAGE, LOAN, LOAN_LIST, Shape, shaped_xml
 
 CACHE_CONTROL = "no-cache"
+
+__all__ = ["BOOK", "BOOK_PAGE", "LOAN", "LOAN_LIST", "Format", "negotiate", "reply"]
 
 
 class Format(Enum):
@@ -30,20 +31,6 @@ class Format(Enum):
 
 
 _OFFERS = (("application", "json", Format.JSON), ("application", "xml", Format.XML))
-
-
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """How one kind of representation is named in XML: its root, and its list entries."""
-
-    root: str
-    item: str | None = None
-
-
-BOOK = Shape("book")
-LOAN = Shape("loan")
-BOOK_PAGE = Shape("books", "book")
-LOAN_LIST = Shape("loans", "loan")
 
 
 def negotiate(request: Request) -> Format:
@@ -120,8 +107,7 @@ def json_bytes(data: Any) -> bytes:
 def render(fmt: Format, data: Mapping[str, Any], shape: Shape) -> bytes:
     if fmt is Format.JSON:
         return json_bytes(data)
-    names = {**ITEM_NAMES, "items": shape.item} if shape.item else ITEM_NAMES
-    return to_xml(shape.root, data, names)
+    return shaped_xml(shape, data)
 
 
 def reply(
