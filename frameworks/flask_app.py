@@ -105,7 +105,8 @@ def represent(
         response.set_etag(f"{version}{XML_SUFFIX}" if media == XML else str(version))
     response.vary.add("Accept")
     response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304 when If-None-Match names this ETag
+    return response
 
 
 def book_response(book: Book, isbn_asked: str | None = None, status: int = 200) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from django.conf import settings
@@ -76,9 +77,13 @@ class LibraryView(View):
 
     request: HttpRequest
 
-    async def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    # The stubs type View's methods as sync; with async handlers Django awaits what they return.
+    async def dispatch(  # type: ignore[override]
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         try:
-            response: HttpResponse = await super().dispatch(request, *args, **kwargs)
+            answer: Awaitable[HttpResponse] = super().dispatch(request, *args, **kwargs)  # type: ignore[assignment]
+            response = await answer
         except RequestDataTooBig:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             refusal = ContentTooLarge(f"the request body is larger than {limit} bytes")
@@ -90,10 +95,10 @@ class LibraryView(View):
             return problem_response(request, problem)
         return response
 
-    async def http_method_not_allowed(
+    async def http_method_not_allowed(  # type: ignore[override]
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        allowed = ", ".join(self._allowed_methods())
+        allowed = ", ".join(m.upper() for m in self.http_method_names if hasattr(self, m))
         detail = f"{request.method} is not allowed on {request.path}; allowed: {allowed}"
         problem = Problem(
             "method_not_allowed",
