@@ -65,6 +65,9 @@ class LibraryHandler(RequestHandler):
 
     def represent_book(self, book: Book, isbn_asked: str | None = None, status: int = 200) -> None:
         self.version = book.version
+        if self.request.method != "GET":
+            # Tornado sets the ETag itself only on a GET's 200; a change answers it too.
+            self.set_etag_header()
         if isbn_asked is not None and isbn_asked != book.isbn:
             self.set_header("Content-Location", book_path(REST_ROOT, book.isbn))
         self.represent(book_resource(book, REST_ROOT), status)
@@ -91,10 +94,21 @@ class LibraryHandler(RequestHandler):
         else:
             problem = problem_of(error)
         self.set_status(problem.status)
+        if problem.status == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         for name, value in problem.headers.items():
             self.set_header(name, value)
         self.set_header("Content-Type", PROBLEM_JSON)
         self.finish(problem_json(problem, self.request.path))
+
+    def allowed_methods(self) -> list[str]:
+        """The methods this resource's handler defines; Tornado's 405 does not name them."""
+        mine = type(self)
+        return [
+            method
+            for method in self.SUPPORTED_METHODS
+            if getattr(mine, method.lower()) is not getattr(RequestHandler, method.lower())
+        ]
 
     def log_exception(
         self,
