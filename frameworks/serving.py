@@ -59,3 +59,29 @@ SERVERS = {"flask": serve_flask, "django": serve_django, "tornado": serve_tornad
 
 def serve_framework(name: str, settings: Settings) -> None:
     SERVERS[name](settings)
+
+
+IMPLEMENTATIONS: dict[str, tuple[str, ...]] = {
+    "fastapi": (
+        "gateway.rest.api",
+        "gateway.rest.books",
+        "gateway.rest.loans",
+        "gateway.rest.negotiation",
+        "gateway.rest.problems",
+        "gateway.rest.requests",
+        "gateway.rest.head",
+        "gateway.rest.openapi",
+        "gateway.rest.models",
+    ),
+    "flask": ("frameworks.flask_app",),
+    "django": (
+        "frameworks.django_app.asgi",
+        "frameworks.django_app.settings",
+        "frameworks.django_app.urls",
+        "frameworks.django_app.views",
+    ),
+    "tornado": ("frameworks.tornado_app",),
+}
+"""The modules of each REST implementation, its entry point first. The framework-free modules
+all four share (gateway/rest/problem_details.py, preconditions.py, json_body.py, links.py,
+xml_form.py, refusals.py) count for none of them; Tornado's /ws (tornado_ws.py) is not REST."""

@@ -1,4 +1,4 @@
-"""One server per framework for the session, each `rosetta serve --framework NAME` on port 0.
+"""A server per framework for the session, each `rosetta serve --framework NAME` on port 0.
 
 A rule one framework cannot meet is declared in SHORTFALLS: its test is then a strict expected
 failure there, so the report names the gap, and it fails loudly the day the gap closes.
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from clients.compare.servers import framework_server
+from clients.compare.frameworks import framework_urls
 from frameworks.serving import FRAMEWORKS
 
 SHORTFALLS: dict[tuple[str, str], str] = {
@@ -29,23 +29,22 @@ SHORTFALLS: dict[tuple[str, str], str] = {
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         callspec = getattr(item, "callspec", None)
-        framework = callspec.params.get("served") if callspec else None
+        framework = callspec.params.get("rest") if callspec else None
         name = getattr(item, "originalname", item.name)
         reason = SHORTFALLS.get((name, str(framework)))
         if reason:
             item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
-@pytest.fixture(scope="session", params=FRAMEWORKS)
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The URL of one framework's server, with the sample books on a fresh database."""
-    with framework_server(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        yield url
+@pytest.fixture(scope="session")
+def servers() -> Iterator[dict[str, str]]:
+    """The URL of each framework's server, each with the sample books on a fresh database."""
+    with framework_urls({}) as urls:
+        yield urls
 
 
-@pytest.fixture
-def rest(served: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=f"{served}/rest", timeout=30) as client:
+@pytest.fixture(params=FRAMEWORKS)
+def rest(request: pytest.FixtureRequest, servers: dict[str, str]) -> Iterator[httpx.Client]:
+    """The same test once per framework, with httpx on that framework's /rest."""
+    with httpx.Client(base_url=f"{servers[request.param]}/rest", timeout=30) as client:
         yield client
