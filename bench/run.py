@@ -20,6 +20,9 @@ from bench.servers import HOST, Running, ServerSpec, pin_plan, running, service_
 
 GATEWAY = "gateway"
 BASELINE_OF = {"rest": "fastapi", "soap": "spyne", "websocket": "websockets"}
+# The REST contract in other frameworks (frameworks/), beside the gateway's FastAPI adapter.
+FRAMEWORK_SERVERS = {"flask": "rest-flask", "django": "rest-django", "tornado": "rest-tornado"}
+FRAMEWORK_OPERATIONS = ("get_book", "list_books")
 # Two digits per use keep apart the new ISBNs each server is sent: by the Python drivers, per
 # protocol, by the one-off calls, and (60 to 99) by each wrk run.
 ISBN_RUNS = {"rest": 10, "soap": 20, "websocket": 30, "bytes": 40, "fanout": 50}
@@ -45,6 +48,15 @@ def server_specs() -> dict[str, ServerSpec]:
         "websockets": ServerSpec(
             "websockets", "bare websockets", ("-m", "bench.baselines.websockets_app"), "/healthz"
         ),
+        **{
+            name: ServerSpec(
+                name,
+                f"REST in {framework.capitalize()}",
+                ("-m", "frameworks", framework, "--host", HOST, "--log-level", "warning"),
+                "/rest/books?limit=1",
+            )
+            for framework, name in FRAMEWORK_SERVERS.items()
+        },
     }
 
 
@@ -126,6 +138,14 @@ def _measure(
                     {"server": name, "protocol": protocol, "operation": operation}
                     | result.as_dict()
                 )
+    results["frameworks"] = []
+    for operation in FRAMEWORK_OPERATIONS:
+        for name in FRAMEWORK_SERVERS.values():
+            result = measure_load(plan, servers[name], "rest", operation)
+            log(_line(servers[name].spec.label, "rest", operation, result))
+            results["frameworks"].append(
+                {"server": name, "protocol": "rest", "operation": operation} | result.as_dict()
+            )
     results["bytes"] += asyncio.run(measure_bytes(servers, ("add_book",)))
     results["fanout"] = [fan_out(servers[GATEWAY], size) for size in plan.fanout]
     for each in results["fanout"]:
