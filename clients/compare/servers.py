@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-START_TIMEOUT = 60.0
+START_TIMEOUT = 120.0  # a bound against a server that never starts, not a wait
 STOP_TIMEOUT = 15.0
 _LISTENING = re.compile(rb"http://[0-9.]+:([0-9]+)")
 
