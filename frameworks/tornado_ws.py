@@ -89,12 +89,17 @@ class JsonRpcSocket(WebSocketHandler):
             reply = jsonrpc.success(request.id, await run(method, self, request.params))
         except jsonrpc.RpcError as error:
             reply = jsonrpc.failure(request.id, error)
-        except DomainError as error:
-            reply = jsonrpc.failure(request.id, jsonrpc.domain_error(error))
-        except Exception:
-            log.exception("websocket call %s failed", request.method)
-            reply = jsonrpc.failure(request.id, jsonrpc.internal_error())
+        except Exception as error:
+            reply = jsonrpc.failure(request.id, self.error_of(error, request.method))
         return None if request.is_notification else jsonrpc.encode(reply)
+
+    @staticmethod
+    def error_of(error: Exception, method: str) -> jsonrpc.RpcError:
+        """A domain error by its kind; anything else, a server fault, logged and not told."""
+        if isinstance(error, DomainError) and error.kind != DomainError.kind:
+            return jsonrpc.domain_error(error)
+        log.error("websocket call %s failed", method, exc_info=error)
+        return jsonrpc.internal_error()
 
     async def push(self, subscriber: Subscriber) -> None:
         while True:
