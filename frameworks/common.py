@@ -3,26 +3,16 @@
 Each framework parses, calls LibraryService and serialises in its own idiom; the facts they
 must agree on come from where the FastAPI adapter declares them: the error table
 (gateway/rest/problem_details.py), ETags and If-Match (gateway/rest/preconditions.py), the
-JSON body rules (gateway/rest/json_body.py), links (gateway/rest/links.py) and the XML form
-(gateway/rest/xml_form.py).
+JSON body rules (gateway/rest/json_body.py), links (gateway/rest/links.py), the XML form
+(gateway/rest/xml_form.py) and the catalogue's opening (gateway/runtime.py).
 """
 
 from __future__ import annotations
 
 import json
 
-from gateway.rest.links import (
-    book_path,
-    book_resource,
-    loan_list_resource,
-    loan_path,
-    loan_resource,
-    page_resource,
-)
 from gateway.rest.problem_details import Problem, domain_problem, server_fault
 from gateway.rest.refusals import RestProblem
-from gateway.settings import Settings
-from services.catalogue import Catalogue, open_catalogue
 from services.errors import DomainError
 
 REST_ROOT = "/rest"
@@ -32,26 +22,6 @@ JSON = "application/json"
 XML = "application/xml"
 OFFERS = (JSON, XML)
 """The media types of every representation, JSON first: it wins a tie."""
-
-__all__ = [
-    "REST_ROOT",
-    "book_path",
-    "book_resource",
-    "loan_list_resource",
-    "loan_path",
-    "loan_resource",
-    "page_resource",
-]
-
-
-async def open_for(settings: Settings) -> Catalogue:
-    """The catalogue as `rosetta serve` opens it, from the same settings."""
-    return await open_catalogue(
-        settings.db,
-        seed=settings.seed,
-        poll_interval=settings.event_poll_interval,
-        queue_size=settings.event_queue_size,
-    )
 
 
 def problem_of(error: BaseException) -> Problem:

@@ -20,7 +20,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from frameworks.common import JSON, OFFERS, REST_ROOT, XML, open_for, problem_json, problem_of
+from frameworks.common import JSON, OFFERS, REST_ROOT, XML, problem_json, problem_of
 from gateway.auth import require_token
 from gateway.rest.json_body import decode_object, reject_unknown, require_json, returned_flag
 from gateway.rest.links import (
@@ -35,6 +35,7 @@ from gateway.rest.preconditions import XML_SUFFIX, expected_version
 from gateway.rest.problem_details import PROBLEM_JSON, Problem, kind_of_status
 from gateway.rest.refusals import NotAcceptable
 from gateway.rest.xml_form import BOOK, BOOK_PAGE, LOAN, LOAN_LIST, Shape, shaped_xml
+from gateway.runtime import open_from_settings
 from gateway.settings import Settings
 from services.catalogue import Catalogue
 from services.models import Book
@@ -52,7 +53,7 @@ class Library:
         self.settings = settings
         self._stack = ExitStack()
         self.portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
-        self.catalogue: Catalogue = self.portal.call(open_for, settings)
+        self.catalogue: Catalogue = self.portal.call(open_from_settings, settings)
 
     def close(self) -> None:
         self.portal.call(self.catalogue.close)

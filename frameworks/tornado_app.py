@@ -21,7 +21,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler
 
-from frameworks.common import REST_ROOT, open_for, problem_json, problem_of
+from frameworks.common import REST_ROOT, problem_json, problem_of
 from frameworks.tornado_ws import JsonRpcSocket
 from gateway.auth import bearer_token, require_token
 from gateway.rest.json_body import decode_object, reject_unknown, require_json, returned_flag
@@ -35,6 +35,7 @@ from gateway.rest.links import (
 )
 from gateway.rest.preconditions import expected_version, version_etag
 from gateway.rest.problem_details import PROBLEM_JSON, Problem, kind_of_status
+from gateway.runtime import open_from_settings
 from gateway.settings import Settings
 from services.catalogue import Catalogue
 from services.models import Book
@@ -209,7 +210,7 @@ def make_app(catalogue: Catalogue, settings: Settings) -> Application:
 
 async def serve(settings: Settings) -> None:
     """Opens the catalogue, listens, and serves until SIGINT or SIGTERM."""
-    catalogue = await open_for(settings)
+    catalogue = await open_from_settings(settings)
     server = HTTPServer(make_app(catalogue, settings), max_body_size=settings.max_body)
     sockets = bind_sockets(settings.port, settings.host)
     server.add_sockets(sockets)

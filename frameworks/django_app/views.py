@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views import View
 
-from frameworks.common import JSON, OFFERS, REST_ROOT, XML, open_for, problem_json, problem_of
+from frameworks.common import JSON, OFFERS, REST_ROOT, XML, problem_json, problem_of
 from gateway.auth import bearer_token, require_token
 from gateway.rest.json_body import decode_object, reject_unknown, require_json, returned_flag
 from gateway.rest.links import (
@@ -33,6 +33,7 @@ from gateway.rest.preconditions import expected_version, version_etag
 from gateway.rest.problem_details import PROBLEM_JSON, Problem, kind_of_status
 from gateway.rest.refusals import ContentTooLarge, NotAcceptable
 from gateway.rest.xml_form import BOOK, BOOK_PAGE, LOAN, LOAN_LIST, Shape, shaped_xml
+from gateway.runtime import open_from_settings
 from services.catalogue import Catalogue
 from services.models import Book
 from services.service import LibraryService
@@ -50,7 +51,7 @@ class LazyCatalogue:
     async def service(self) -> LibraryService:
         async with self._lock:
             if self._catalogue is None:
-                self._catalogue = await open_for(settings.ROSETTA)
+                self._catalogue = await open_from_settings(settings.ROSETTA)
         return self._catalogue.service
 
 
