@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from clients.compare.charts import plot
 from clients.compare.frameworks import compare_frameworks, weigh_implementation
 from clients.compare.report import render
 from frameworks.serving import FRAMEWORKS
 from tests.integration.rest.support import SAMPLE_ISBN
 
 
-def test_the_four_answer_the_same_book_with_different_headers(servers: dict[str, str]) -> None:
+def test_the_four_answer_the_same_book_with_different_headers(
+    servers: dict[str, str], tmp_path: Path
+) -> None:
     comparison = compare_frameworks(servers, "get_book", {"isbn": SAMPLE_ISBN}, 2, weights=False)
     assert comparison.columns == FRAMEWORKS
     assert comparison.equal, comparison.differences
@@ -18,6 +23,8 @@ def test_the_four_answer_the_same_book_with_different_headers(servers: dict[str,
     assert len(set(framing.values())) > 1, "each framework writes its own headers"
     table = render(comparison, "table")
     assert "FastAPI, Flask, Django and Tornado compared over 2 runs" in table
+    chart = plot(comparison, tmp_path / "frameworks.png")
+    assert chart.read_bytes().startswith(b"\x89PNG")
 
 
 def test_a_write_is_compared_on_scratch_books(servers: dict[str, str]) -> None:
