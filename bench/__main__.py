@@ -12,8 +12,16 @@ import tempfile
 from pathlib import Path
 
 from bench import output
-from bench.report import TARGET_HEADER, THROUGHPUT_HEADER, text_table, throughput_rows, verdicts
-from bench.run import BASELINE_OF, Plan, execute
+from bench.report import (
+    FRAMEWORK_HEADER,
+    TARGET_HEADER,
+    THROUGHPUT_HEADER,
+    framework_rows,
+    text_table,
+    throughput_rows,
+    verdicts,
+)
+from bench.run import BASELINE_OF, FRAMEWORK_SERVERS, Plan, execute
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -39,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     written = output.write(results, BASELINE_OF, folder)
     print()
     print(text_table(THROUGHPUT_HEADER, throughput_rows(results, BASELINE_OF)))
+    print()
+    print("The REST contract in four frameworks, same service, same load:")
+    print(text_table(FRAMEWORK_HEADER, framework_rows(results, FRAMEWORK_SERVERS)))
     print()
     found = verdicts(results, BASELINE_OF)
     print(text_table([*TARGET_HEADER, "note"], [[*v.row(), v.note] for v in found]))

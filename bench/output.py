@@ -9,13 +9,16 @@ from typing import Any
 from bench import charts
 from bench.report import (
     BYTES_HEADER,
+    FRAMEWORK_HEADER,
     TARGET_HEADER,
     THROUGHPUT_HEADER,
     bytes_rows,
+    framework_rows,
     markdown_table,
     throughput_rows,
     verdicts,
 )
+from bench.run import FRAMEWORK_SERVERS
 
 
 def machine_lines(results: dict[str, Any]) -> list[str]:
@@ -80,6 +83,13 @@ def markdown(results: dict[str, Any], baselines: dict[str, str]) -> str:
         "![throughput](throughput.png)",
         "",
         "![p50 latency](latency_p50.png) ![p99 latency](latency_p99.png)",
+        "",
+        "## REST in four frameworks",
+        "",
+        "The same REST contract and `LibraryService` in FastAPI (the gateway), Flask on",
+        "waitress, Django under uvicorn and Tornado (frameworks/), under the same load.",
+        "",
+        markdown_table(FRAMEWORK_HEADER, framework_rows(results, FRAMEWORK_SERVERS)),
         "",
         "## Bytes per call",
         "",

@@ -268,3 +268,31 @@ BYTES_HEADER = [
     "response body",
     "notes",
 ]
+
+
+FRAMEWORK_HEADER = ["operation", "framework", "rps", "p50 / p99 ms", "CPU us per call", "notes"]
+
+
+def framework_rows(results: dict[str, Any], servers: dict[str, str]) -> list[list[str]]:
+    """get_book and list_books per framework, the gateway's FastAPI adapter first."""
+    rows = []
+    for op in sorted({row["operation"] for row in results.get("frameworks", [])}):
+        named = {"fastapi (the gateway)": load_row(results, "gateway", "rest", op)}
+        for framework, server in servers.items():
+            named[framework] = next(
+                row
+                for row in results["frameworks"]
+                if row["server"] == server and row["operation"] == op
+            )
+        for framework, row in named.items():
+            rows.append(
+                [
+                    op,
+                    framework,
+                    f"{row['rps']:.0f}",
+                    f"{row['p50_ms']:.2f} / {row['p99_ms']:.2f}",
+                    f"{cpu_per_call(row):.0f}",
+                    load_notes(row),
+                ]
+            )
+    return rows

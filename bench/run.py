@@ -23,6 +23,9 @@ BASELINE_OF = {"rest": "fastapi", "soap": "spyne", "websocket": "websockets"}
 # The physical limit of each protocol: a server answering the gateway's own bytes, no work.
 LIMIT_OF = {"rest": "raw_asgi", "soap": "raw_asgi", "websocket": "bare_frame"}
 LIMIT_OPERATION = "get_book"
+# The REST contract in other frameworks (frameworks/), beside the gateway's FastAPI adapter.
+FRAMEWORK_SERVERS = {"flask": "rest-flask", "django": "rest-django", "tornado": "rest-tornado"}
+FRAMEWORK_OPERATIONS = ("get_book", "list_books")
 # Two digits per use keep apart the new ISBNs each server is sent: by the Python drivers, per
 # protocol, by the one-off calls, and (60 to 99) by each wrk run.
 ISBN_RUNS = {"rest": 10, "soap": 20, "websocket": 30, "bytes": 40, "fanout": 50}
@@ -73,6 +76,20 @@ def limit_specs(answers: Path) -> dict[str, ServerSpec]:
     }
 
 
+def framework_specs() -> dict[str, ServerSpec]:
+    """The REST contract in Flask, Django and Tornado: started after the others, on their own,
+    so that seven servers never import at once on the one core the servers share."""
+    return {
+        name: ServerSpec(
+            name,
+            f"REST in {framework.capitalize()}",
+            ("-m", "frameworks", framework, "--host", HOST, "--log-level", "warning"),
+            "/rest/books?limit=1",
+        )
+        for framework, name in FRAMEWORK_SERVERS.items()
+    }
+
+
 @dataclass(frozen=True)
 class Plan:
     quick: bool
@@ -110,7 +127,10 @@ def execute(plan: Plan, log: Callable[[str], None] = print) -> dict[str, Any]:
             "http_driver": "wrk" if plan.driver == "wrk" else httpload.DRIVER,
             "websocket_driver": wsload.DRIVER,
         },
-        "labels": {name: spec.label for name, spec in (specs | limit_specs(Path())).items()},
+        "labels": {
+            name: spec.label
+            for name, spec in (specs | limit_specs(Path()) | framework_specs()).items()
+        },
         "floor": {},
         "driver_floor": {},
         "load": [],
@@ -129,6 +149,8 @@ def execute(plan: Plan, log: Callable[[str], None] = print) -> dict[str, Any]:
             for name, answer in asyncio.run(capture_answers(servers[GATEWAY])).items():
                 (answers / name).write_bytes(answer)
             _measure_limits(plan, servers, results, log)
+        with running(framework_specs().values(), Path(scratch), server_cores) as servers:
+            results["frameworks"] = _measure_frameworks(plan, servers, log)
     results["machine"]["load_average_after"] = os.getloadavg()
     return results
 
@@ -189,6 +211,21 @@ def _measure_limits(
         results["load"].append(
             {"server": name, "protocol": protocol, "operation": LIMIT_OPERATION} | result.as_dict()
         )
+
+
+def _measure_frameworks(
+    plan: Plan, servers: dict[str, Running], log: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """get_book and list_books per framework, loaded as the gateway's REST was."""
+    rows = []
+    for operation in FRAMEWORK_OPERATIONS:
+        for name in FRAMEWORK_SERVERS.values():
+            result = measure_load(plan, servers[name], "rest", operation)
+            log(_line(servers[name].spec.label, "rest", operation, result))
+            rows.append(
+                {"server": name, "protocol": "rest", "operation": operation} | result.as_dict()
+            )
+    return rows
 
 
 def _line(label: str, protocol: str, operation: str, result: LoadResult) -> str:

@@ -13,21 +13,13 @@ from gateway import site
 from gateway.metrics import Metrics
 from gateway.rest import api as rest
 from gateway.runtime import Runtime
+from gateway.runtime import open_from_settings as open_from_settings
 from gateway.settings import Settings
 from gateway.soap import endpoint as soap
 from gateway.ws import endpoint as ws
-from services.catalogue import Catalogue, open_catalogue
+from services.catalogue import Catalogue
 
 CatalogueOpener = Callable[[Settings], Awaitable[Catalogue]]
-
-
-async def open_from_settings(settings: Settings) -> Catalogue:
-    return await open_catalogue(
-        settings.db,
-        seed=settings.seed,
-        poll_interval=settings.event_poll_interval,
-        queue_size=settings.event_queue_size,
-    )
 
 
 def create_app(

@@ -36,17 +36,22 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", help="uvicorn log level (ROSETTA_LOG_LEVEL, info)")
 
 
-def serve(args: argparse.Namespace) -> None:
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings the flags and the environment give; the flags also go into the environment."""
     flags = {
         name: value
         for name in ("host", "port", "db", "reload", "workers", "api_token", "seed", "log_level")
         if (value := getattr(args, name, None)) is not None
     }
     # Reload and workers start fresh interpreters that build the app from the environment,
-    # so the flags travel there too.
+    # and so does Django's settings module: the flags travel there too.
     for name, value in flags.items():
         os.environ[f"ROSETTA_{name.upper()}"] = str(value)
-    settings = Settings()
+    return Settings()
+
+
+def serve(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
     uvicorn.run(
         APP_FACTORY,
         factory=True,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from gateway.metrics import Metrics
 from gateway.settings import Settings
-from services.catalogue import Catalogue
+from services.catalogue import Catalogue, open_catalogue
 from services.events import EventHub
 from services.service import LibraryService
 
@@ -29,3 +29,13 @@ class Runtime:
         if self.catalogue is None:
             raise RuntimeError("the catalogue is opened by the app's lifespan; it has not run")
         return self.catalogue
+
+
+async def open_from_settings(settings: Settings) -> Catalogue:
+    """The catalogue as the settings describe it: whatever serves it, the gateway or another."""
+    return await open_catalogue(
+        settings.db,
+        seed=settings.seed,
+        poll_interval=settings.event_poll_interval,
+        queue_size=settings.event_queue_size,
+    )

@@ -8,7 +8,29 @@ import argparse
 from collections.abc import Sequence
 
 from clients.compare.cli import add_call_arguments, add_compare_arguments
-from gateway.cli import add_serve_arguments, serve
+from frameworks.serving import FRAMEWORKS, serve_framework
+from gateway.cli import add_serve_arguments, serve, settings_from
+
+
+def add_framework_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--framework",
+        choices=FRAMEWORKS,
+        default=FRAMEWORKS[0],
+        help="fastapi: the gateway with REST, SOAP and WebSocket (default); flask, django or "
+        "tornado: the same REST contract in that framework (tornado also serves /ws)",
+    )
+
+
+def serve_command(args: argparse.Namespace) -> None:
+    if args.framework == FRAMEWORKS[0]:
+        serve(args)
+        return
+    if args.reload or (args.workers or 1) > 1:
+        raise SystemExit(
+            f"rosetta serve: --reload and --workers serve fastapi only, not {args.framework}"
+        )
+    serve_framework(args.framework, settings_from(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="run the gateway")
     add_serve_arguments(serve_parser)
-    serve_parser.set_defaults(handler=serve)
+    add_framework_argument(serve_parser)
+    serve_parser.set_defaults(handler=serve_command)
     add_call_arguments(
         commands.add_parser("call", help="make one call through one protocol, --wire to see it")
     )

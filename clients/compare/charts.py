@@ -17,7 +17,15 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 from clients.compare.report import NAMES, runs
 from clients.compare.results import PROTOCOLS, Comparison
 
-COLOURS = {"rest": "#1f77b4", "soap": "#d62728", "websocket": "#2ca02c"}
+COLOURS = {
+    "rest": "#1f77b4",
+    "soap": "#d62728",
+    "websocket": "#2ca02c",
+    "fastapi": "#009688",
+    "flask": "#444444",
+    "django": "#0c4b33",
+    "tornado": "#e8a33d",
+}
 SIZE = (16, 9)
 DPI = 120  # 1920 x 1080 pixels
 TITLE = 26
@@ -34,11 +42,12 @@ def plot(comparison: Comparison, path: Path) -> Path:
         1, 3, gridspec_kw={"width_ratios": [3, 2, 3]}
     )
     m = comparison.measurements
+    columns = comparison.columns
     _bars(
         bytes_axes,
         "Bytes on the wire, both ways",
         ["set-up and\nfirst call", "first call\nalone", "same call\nagain"],
-        {p: [m[p].first_total, m[p].first.both_ways, m[p].repeat.both_ways] for p in PROTOCOLS},
+        {p: [m[p].first_total, m[p].first.both_ways, m[p].repeat.both_ways] for p in columns},
         log=True,
         integer=True,
     )
@@ -46,7 +55,7 @@ def plot(comparison: Comparison, path: Path) -> Path:
         trips_axes,
         "Round trips",
         ["set-up and\nfirst call", "same call\nagain"],
-        {p: [m[p].first_round_trips, m[p].repeat.round_trips] for p in PROTOCOLS},
+        {p: [m[p].first_round_trips, m[p].repeat.round_trips] for p in columns},
         log=False,
         integer=True,
     )
@@ -54,16 +63,16 @@ def plot(comparison: Comparison, path: Path) -> Path:
         latency_axes,
         f"Latency in ms, {runs(comparison.runs)}",
         ["set-up and\nfirst call, p50", "same call\nagain, p50", "same call\nagain, p95"],
-        {p: [m[p].cold_p50, m[p].warm_p50, m[p].warm_p95] for p in PROTOCOLS},
+        {p: [m[p].cold_p50, m[p].warm_p50, m[p].warm_p95] for p in columns},
         log=False,
         integer=False,
     )
     handles = [bar for bar in bytes_axes.containers]
     figure.legend(
         handles,
-        [NAMES[p] for p in PROTOCOLS],
+        [NAMES[p] for p in columns],
         loc="lower center",
-        ncols=len(PROTOCOLS),
+        ncols=len(columns),
         fontsize=LABEL,
         frameon=False,
     )
@@ -113,9 +122,10 @@ def _bars(
     log: bool,
     integer: bool,
 ) -> None:
-    width = 0.8 / len(PROTOCOLS)
-    for index, protocol in enumerate(PROTOCOLS):
-        offsets = [g + (index - (len(PROTOCOLS) - 1) / 2) * width for g in range(len(groups))]
+    columns = list(values)
+    width = 0.8 / len(columns)
+    for index, protocol in enumerate(columns):
+        offsets = [g + (index - (len(columns) - 1) / 2) * width for g in range(len(groups))]
         heights = list(values[protocol])
         bars = axes.bar(offsets, heights, width, color=COLOURS[protocol], label=NAMES[protocol])
         labels = [f"{h:.0f}" if integer else f"{h:.1f}" for h in heights]

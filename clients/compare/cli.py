@@ -89,6 +89,20 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FOLDER",
         help=f"where --all writes report.md and its charts ({DEFAULT_FOLDER})",
     )
+    parser.add_argument(
+        "--frameworks",
+        action="store_true",
+        help="compare the REST call across FastAPI, Flask, Django and Tornado instead",
+    )
+    parser.add_argument(
+        "--framework-url",
+        action="append",
+        default=[],
+        type=_named_url,
+        metavar="NAME=URL",
+        help="with --frameworks: a framework already serving there (each one not named is "
+        "started on a free port)",
+    )
     add_connection_arguments(parser)
     parser.set_defaults(handler=compare_command)
 
@@ -121,12 +135,15 @@ def compare_command(args: argparse.Namespace) -> None:
     from clients.compare.representations import compare_representations
     from clients.compare.representations import render as render_representations
     from clients.compare.scratch import ScratchError
+    from clients.compare.servers import ServerError
     from clients.interface import RemoteError
     from clients.wire.proxy import WireError
 
     url = args.url.rstrip("/")
     try:
-        if args.all:
+        if args.frameworks:
+            different = compare_frameworks_command(args)
+        elif args.all:
             if args.words or args.plot or args.representations:
                 raise ArgumentError(
                     "--all compares every operation; give no operation, --plot or --representations"
@@ -157,7 +174,7 @@ def compare_command(args: argparse.Namespace) -> None:
     except (ArgumentError, CommandLineMistake) as error:
         print(f"rosetta compare: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    except (CompareError, ScratchError, WireError, LookupError, OSError) as error:
+    except (CompareError, ScratchError, WireError, ServerError, LookupError, OSError) as error:
         print(f"rosetta compare: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     except (RemoteError, httpx.HTTPError) as error:  # from --representations' REST reads
@@ -165,6 +182,37 @@ def compare_command(args: argparse.Namespace) -> None:
         raise SystemExit(1) from None
     if different:
         raise SystemExit(DIFFERENT)
+
+
+def compare_frameworks_command(args: argparse.Namespace) -> bool:
+    """Prints the comparison across the four frameworks; True when their answers differ."""
+    from clients.arguments import ArgumentError, parse_arguments
+    from clients.compare.charts import plot
+    from clients.compare.frameworks import compare_frameworks, framework_urls
+    from clients.compare.report import render
+
+    if args.all or not args.words:
+        raise ArgumentError("--frameworks compares one operation: name it, without --all")
+    arguments = parse_arguments(args.words[0], args.words[1:])
+    if args.words[0] == "return_book" and "loan_id" in arguments:
+        raise ArgumentError("compare returns a scratch loan it makes; give no loan_id")
+    with framework_urls(dict(args.framework_url)) as urls:
+        comparison = compare_frameworks(urls, args.words[0], arguments, args.runs, args.token)
+    print(render(comparison, args.format), end="")
+    if args.plot:
+        plot(comparison, args.plot)
+    return not comparison.equal
+
+
+def _named_url(text: str) -> tuple[str, str]:
+    from frameworks.serving import FRAMEWORKS
+
+    name, equals, url = text.partition("=")
+    if not equals or name not in FRAMEWORKS or not url.startswith("http://"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not NAME=http://HOST:PORT with NAME one of {', '.join(FRAMEWORKS)}"
+        )
+    return name, url
 
 
 def _png(text: str) -> Path:

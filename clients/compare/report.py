@@ -14,11 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from clients.compare.results import PROTOCOLS, Comparison, Flow, Measurement
+from clients.compare.results import Comparison, Flow, Measurement
 
 Value = int | float | str | None
 FORMATS = ("table", "json", "markdown", "csv")
-NAMES = {"rest": "REST", "soap": "SOAP", "websocket": "WebSocket"}
+NAMES = {
+    "rest": "REST",
+    "soap": "SOAP",
+    "websocket": "WebSocket",
+    "fastapi": "FastAPI",
+    "flask": "Flask",
+    "django": "Django",
+    "tornado": "Tornado",
+}
 NOT_APPLICABLE = "-"
 CONTENT = "content both ways, decompressed"
 FRAMING = "headers and framing both ways"
@@ -29,12 +37,12 @@ WIDTH = 100
 class Row:
     section: str
     metric: str
-    values: tuple[Value, ...]  # one per protocol, in PROTOCOLS order
+    values: tuple[Value, ...]  # one per column of the comparison, in its order
 
 
 def rows(comparison: Comparison) -> list[Row]:
     found: list[Row] = []
-    each = [comparison.measurements[p] for p in PROTOCOLS]
+    each = list(comparison.measurements.values())
 
     def add(section: str, metric: str, value: Callable[[Measurement], Value]) -> None:
         found.append(Row(section, metric, tuple(value(m) for m in each)))
@@ -76,20 +84,21 @@ def rows(comparison: Comparison) -> list[Row]:
     add(latency, "the same call again, p50", lambda m: m.warm_p50)
     add(latency, "the same call again, p95", lambda m: m.warm_p95)
     add("answer", "what came back", lambda m: summary(m.answer))
-    baseline = PROTOCOLS[0]
+    columns = comparison.columns
+    baseline = columns[0]
     found.append(
         Row(
             "answer",
             f"same domain values as {NAMES[baseline]}",
             tuple(
                 "baseline" if p == baseline else ("no" if p in comparison.differences else "yes")
-                for p in PROTOCOLS
+                for p in columns
             ),
         )
     )
     if comparison.weights:
-        weights = [comparison.weights[p] for p in PROTOCOLS]
-        client = "client"
+        weights = [comparison.weights[p] for p in columns]
+        client = comparison.weighed
         found.append(Row(client, "file", tuple(w.file for w in weights)))
         found.append(Row(client, "lines of code", tuple(w.lines_of_code for w in weights)))
         found.append(
@@ -115,7 +124,7 @@ def render(comparison: Comparison, form: str) -> str:
 
 
 def title(comparison: Comparison) -> str:
-    return f"{comparison.call}: REST, SOAP and WebSocket compared over {runs(comparison.runs)}"
+    return f"{comparison.call}: {comparison.subject} compared over {runs(comparison.runs)}"
 
 
 def runs(count: int) -> str:
@@ -136,14 +145,14 @@ def notes(comparison: Comparison) -> list[str]:
 
 
 def as_table(comparison: Comparison) -> str:
-    header = ("", *(NAMES[p] for p in PROTOCOLS))
+    header = ("", *(NAMES[p] for p in comparison.columns))
     lines = [title(comparison), ""]
     table: list[tuple[str, ...]] = [header]
     section = None
     for row in rows(comparison):
         if row.section != section:
             section = row.section
-            table.append((section, "", "", ""))
+            table.append((section, *("" for _ in comparison.columns)))
         table.append((f"  {row.metric}", *(_cell(v) for v in row.values)))
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
@@ -157,13 +166,14 @@ def as_table(comparison: Comparison) -> str:
 
 def as_markdown(comparison: Comparison) -> str:
     lines = [f"### {title(comparison)}", ""]
-    lines.append("| | " + " | ".join(NAMES[p] for p in PROTOCOLS) + " |")
-    lines.append("|---|" + "---:|" * len(PROTOCOLS))
+    columns = comparison.columns
+    lines.append("| | " + " | ".join(NAMES[p] for p in columns) + " |")
+    lines.append("|---|" + "---:|" * len(columns))
     section = None
     for row in rows(comparison):
         if row.section != section:
             section = row.section
-            lines.append(f"| **{section}** |" + " |" * len(PROTOCOLS))
+            lines.append(f"| **{section}** |" + " |" * len(columns))
         lines.append(f"| {row.metric} | " + " | ".join(_cell(v) for v in row.values) + " |")
     lines += ["", *notes(comparison), *_differences(comparison, fenced=True)]
     return "\n".join(lines) + "\n"
@@ -172,7 +182,7 @@ def as_markdown(comparison: Comparison) -> str:
 def as_csv(comparison: Comparison) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["operation", "section", "metric", *PROTOCOLS])
+    writer.writerow(["operation", "section", "metric", *comparison.columns])
     for row in rows(comparison):
         writer.writerow(
             [
@@ -188,7 +198,8 @@ def as_csv(comparison: Comparison) -> str:
 def _differences(comparison: Comparison, *, fenced: bool) -> list[str]:
     lines: list[str] = []
     for protocol, diff in comparison.differences.items():
-        lines += ["", f"{NAMES[protocol]} answered differently from {NAMES[PROTOCOLS[0]]}:", ""]
+        baseline = NAMES[comparison.columns[0]]
+        lines += ["", f"{NAMES[protocol]} answered differently from {baseline}:", ""]
         lines += ["```diff", diff.rstrip("\n"), "```"] if fenced else [diff.rstrip("\n")]
     return lines
 

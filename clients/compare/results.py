@@ -107,6 +107,13 @@ class Comparison:
     measurements: dict[str, Measurement]
     differences: dict[str, str]  # protocol: unified diff against the first protocol
     weights: dict[str, Weight] = field(default_factory=dict)
+    subject: str = "REST, SOAP and WebSocket"  # what the columns are, for titles
+    weighed: str = "client"  # whose weight the `weights` are: the client, or the server
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """What is compared, in the order the report shows it: protocols or frameworks."""
+        return tuple(self.measurements)
 
     @property
     def equal(self) -> bool:

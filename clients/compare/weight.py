@@ -22,7 +22,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-FIRST_PARTY = frozenset({"clients", "services", "gateway", "demo", "rosetta"})
+FIRST_PARTY = frozenset({"clients", "services", "gateway", "demo", "rosetta", "frameworks"})
 IMPORT_SAMPLES = 3
 MODULES = {"rest": "clients.rest", "soap": "clients.soap", "websocket": "clients.ws"}
 

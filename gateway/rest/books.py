@@ -24,14 +24,12 @@ from gateway.rest.openapi import (
     problems,
     representation,
 )
-from gateway.rest.preconditions import if_match_versions
+from gateway.rest.preconditions import expected_version
 from gateway.rest.query import StrictQueryRoute
 from gateway.rest.requests import authorize, json_object
 from gateway.runtime import Runtime
 from services import validation
-from services.errors import VersionMismatch
 from services.models import Book
-from services.service import LibraryService
 
 IsbnPath = Annotated[
     str,
@@ -64,28 +62,6 @@ def book_reply(
         status=status,
         headers=extra,
     )
-
-
-async def expected_version(service: LibraryService, isbn: str, if_match: str | None) -> int | None:
-    """The version a change must find, from If-Match; None to change any version.
-
-    With one tag, storage compares it atomically. With several, the current version is read
-    and checked here, and storage then compares that one atomically, so a change racing in
-    between is caught all the same.
-    """
-    versions = if_match_versions(if_match)
-    if versions is None:
-        return None
-    if len(versions) == 1:
-        return next(iter(versions))
-    current = await service.get_book(isbn)
-    if current.version not in versions:
-        raise VersionMismatch(
-            f"book {current.isbn} is at version {current.version}, which If-Match does not name",
-            isbn=current.isbn,
-            current_version=current.version,
-        )
-    return current.version
 
 
 def books_router(runtime: Runtime) -> APIRouter:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from gateway.json_models import BorrowIn
 from gateway.metrics import label_request
 from gateway.rest.formats import Format
+from gateway.rest.json_body import reject_unknown, returned_flag
 from gateway.rest.links import loan_list_resource, loan_path, loan_resource, mount_path
 from gateway.rest.models import LoanCollection, LoanResource, LoanReturn
 from gateway.rest.negotiation import LOAN, LOAN_LIST, FormatOverride, negotiate, reply
@@ -27,9 +28,8 @@ from gateway.rest.openapi import (
     representation,
 )
 from gateway.rest.query import StrictQueryRoute
-from gateway.rest.requests import authorize, json_object, reject_unknown
+from gateway.rest.requests import authorize, json_object
 from gateway.runtime import Runtime
-from services.errors import FieldError, InvalidInput
 from services.models import Loan
 
 LoanIdPath = Annotated[str, Path(description="the loan's opaque id", examples=["3f2a9c..."])]
@@ -49,15 +49,6 @@ def loan_reply(
 ) -> Response:
     data = loan_resource(loan, mount_path(request.scope))
     return reply(request, fmt, data, LOAN, status=status, headers=headers)
-
-
-def returned_flag(fields: dict[str, object]) -> None:
-    reject_unknown(fields, ("returned",), "loan change")
-    if fields.get("returned") is not True:
-        raise InvalidInput(
-            'the only change a loan takes is {"returned": true}',
-            [FieldError("returned", "must be true: a loan can be returned, never reopened")],
-        )
 
 
 def loans_router(runtime: Runtime) -> APIRouter:

@@ -10,7 +10,6 @@ ETag per format, and If-None-Match answered with 304.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -24,9 +23,19 @@ from gateway.rest.html_form import to_html
 from gateway.rest.preconditions import body_etag, if_none_match_hits, version_etag
 from gateway.rest.refusals import NotAcceptable
 from gateway.rest.text_form import to_text
-from gateway.rest.xml_form import ITEM_NAMES, to_xml
+from gateway.rest.xml_form import (
+    BOOK,
+    BOOK_PAGE,
+    ENTRY_POINT,
+    LOAN,
+    LOAN_LIST,
+    Shape,
+    shaped_xml,
+)
 
 CACHE_CONTROL = "no-cache"
+
+__all__ = ["BOOK", "BOOK_PAGE", "ENTRY_POINT", "LOAN", "LOAN_LIST", "Format", "negotiate", "reply"]
 
 FormatOverride = Annotated[
     Format | None,
@@ -46,27 +55,6 @@ def _offer(fmt: Format) -> tuple[str, str, Format]:
 
 
 _OFFERS = tuple(_offer(fmt) for fmt in Format)
-
-
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """How one kind of representation is named: its XML root, its list entries, and the field
-    whose value heads its HTML and text forms."""
-
-    root: str
-    item: str | None = None
-    headline: str | None = None
-
-    def heading(self, data: Mapping[str, Any]) -> str:
-        value = data.get(self.headline) if self.headline else None
-        return f"{self.root}: {value}" if value is not None else self.root
-
-
-BOOK = Shape("book", headline="title")
-LOAN = Shape("loan", headline="id")
-BOOK_PAGE = Shape("books", "book")
-LOAN_LIST = Shape("loans", "loan")
-ENTRY_POINT = Shape("api", headline="service")
 
 
 def negotiate(request: Request, override: Format | None = None) -> Format:
@@ -149,8 +137,7 @@ def render(fmt: Format, data: Mapping[str, Any], shape: Shape) -> bytes:
         return to_html(shape.heading(data), data)
     if fmt is Format.TEXT:
         return to_text(shape.heading(data), data)
-    names = {**ITEM_NAMES, "items": shape.item} if shape.item else ITEM_NAMES
-    return to_xml(shape.root, data, names)
+    return shaped_xml(shape, data)
 
 
 def reply(

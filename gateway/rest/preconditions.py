@@ -12,7 +12,8 @@ import hashlib
 import re
 
 from gateway.rest.formats import Format
-from services.errors import FieldError, InvalidInput
+from services.errors import FieldError, InvalidInput, VersionMismatch
+from services.service import LibraryService
 
 _SUFFIXES = "|".join(re.escape(fmt.etag_suffix) for fmt in Format if fmt.etag_suffix)
 
@@ -73,3 +74,25 @@ def if_match_versions(header: str | None) -> frozenset[int] | None:
         if not weak and match is not None:
             versions.add(int(match.group(1)))
     return frozenset(versions)
+
+
+async def expected_version(service: LibraryService, isbn: str, if_match: str | None) -> int | None:
+    """The version a change must find, from If-Match; None to change any version.
+
+    With one tag, storage compares it atomically. With several, the current version is read
+    and checked here, and storage then compares that one atomically, so a change racing in
+    between is caught all the same.
+    """
+    versions = if_match_versions(if_match)
+    if versions is None:
+        return None
+    if len(versions) == 1:
+        return next(iter(versions))
+    current = await service.get_book(isbn)
+    if current.version not in versions:
+        raise VersionMismatch(
+            f"book {current.isbn} is at version {current.version}, which If-Match does not name",
+            isbn=current.isbn,
+            current_version=current.version,
+        )
+    return current.version

@@ -26,37 +26,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.metrics import label_request
 from gateway.rest.formats import Format
 from gateway.rest.negotiation import json_bytes, preferred_format
+from gateway.rest.problem_details import (
+    KINDS,
+    PROBLEM_JSON,
+    PROBLEM_XML,
+    WWW_AUTHENTICATE,
+    Problem,
+    domain_problem,
+    kind_of_status,
+    server_fault,
+)
 from gateway.rest.refusals import NotAcceptable, RestProblem
 from gateway.rest.xml_form import PROBLEM_NAMESPACE, to_xml
-from services.errors import (
-    Conflict,
-    DomainError,
-    FieldError,
-    InvalidInput,
-    NotAllowed,
-    NotFound,
-    VersionMismatch,
-)
+from services.errors import DomainError, FieldError, InvalidInput, NotFound
 
 log = logging.getLogger("gateway.rest.api")
 
-PROBLEM_TYPE_PREFIX = "urn:rosetta:problem:"
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_XML = "application/problem+xml"
-SERVER_FAULT_DETAIL = "the server failed to answer this request; the fault has been logged"
-WWW_AUTHENTICATE = 'Bearer realm="rosetta"'
-
-# The one table of domain kinds: status and title. NotAllowed answers 401 instead when the
-# credentials are missing, so the client knows to send some rather than other ones.
-KINDS: Mapping[str, tuple[int, str]] = {
-    InvalidInput.kind: (422, "Invalid input"),
-    NotFound.kind: (404, "Not found"),
-    Conflict.kind: (409, "Conflict"),
-    VersionMismatch.kind: (412, "Version mismatch"),
-    NotAllowed.kind: (403, "Not allowed"),
-    DomainError.kind: (500, "Server fault"),
-}
-_STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "kind", "errors"})
+__all__ = ["KINDS", "PROBLEM_JSON", "PROBLEM_XML", "WWW_AUTHENTICATE", "install"]
 
 
 def operation_of(scope: Scope) -> str:
@@ -77,15 +63,7 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
     xml_allowed: bool = True,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_PREFIX + name,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "kind": kind,
-        **(extra or {}),
-    }
+    body = Problem(name, title, status, detail, kind, extra or {}).body(request.url.path)
     all_headers = {"Vary": "Accept", **(headers or {})}
     accept = request.headers.get("accept")
     if xml_allowed and accept and preferred_format(accept) is Format.XML:
@@ -96,31 +74,19 @@ def problem_response(
 
 async def on_domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
-    status, title = KINDS.get(error.kind, KINDS[DomainError.kind])
     label_request(request.scope, operation_of(request.scope), error.kind)
-    if status >= 500:
+    problem = domain_problem(error)
+    if problem.is_server_fault:
         log.error("server fault in %s %s", request.method, request.url.path, exc_info=error)
-        return _server_fault(request)
-    headers = {}
-    if isinstance(error, NotAllowed) and error.details.get("credentials") == "missing":
-        status = 401
-        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
-    extra: dict[str, Any] = {
-        key: value
-        for key, value in error.details.items()
-        if key not in _STANDARD_MEMBERS and isinstance(value, str | int | bool)
-    }
-    if isinstance(error, InvalidInput):
-        extra["errors"] = [field.as_dict() for field in error.errors]
     return problem_response(
         request,
-        name=error.kind,
-        title=title,
-        status=status,
-        detail=error.message,
-        kind=error.kind,
-        extra=extra,
-        headers=headers,
+        name=problem.name,
+        title=problem.title,
+        status=problem.status,
+        detail=problem.detail,
+        kind=problem.kind,
+        extra=problem.extra,
+        headers=problem.headers,
     )
 
 
@@ -189,7 +155,7 @@ class RoutingErrors:
             headers = {"Allow": allowed}
             detail = f"{request.method} is not allowed on {request.url.path}; allowed: {allowed}"
         else:
-            name, kind, detail = f"http_{status}", _kind_of_status(status), str(error.detail)
+            name, kind, detail = f"http_{status}", kind_of_status(status), str(error.detail)
         label_request(request.scope, "unknown", kind)
         return problem_response(
             request,
@@ -202,21 +168,15 @@ class RoutingErrors:
         )
 
 
-def _kind_of_status(status: int) -> str:
-    if status >= 500:
-        return DomainError.kind
-    return NotAllowed.kind if status in (401, 403) else InvalidInput.kind
-
-
 def _server_fault(request: Request) -> Response:
-    status, title = KINDS[DomainError.kind]
+    fault = server_fault()
     return problem_response(
         request,
-        name=DomainError.kind,
-        title=title,
-        status=status,
-        detail=SERVER_FAULT_DETAIL,
-        kind=DomainError.kind,
+        name=fault.name,
+        title=fault.title,
+        status=fault.status,
+        detail=fault.detail,
+        kind=fault.kind,
     )
 
 

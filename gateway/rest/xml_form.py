@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -17,8 +18,35 @@ PROBLEM_NAMESPACE = "urn:ietf:rfc:7807"
 
 ITEM_NAMES: Mapping[str, str] = {"authors": "author", "tags": "tag"}
 
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How one kind of representation is named: its XML root, its list entries, and the field
+    whose value heads its HTML and text forms."""
+
+    root: str
+    item: str | None = None
+    headline: str | None = None
+
+    def heading(self, data: Mapping[str, Any]) -> str:
+        value = data.get(self.headline) if self.headline else None
+        return f"{self.root}: {value}" if value is not None else self.root
+
+
+BOOK = Shape("book", headline="title")
+LOAN = Shape("loan", headline="id")
+BOOK_PAGE = Shape("books", "book")
+LOAN_LIST = Shape("loans", "loan")
+ENTRY_POINT = Shape("api", headline="service")
+
 # XML 1.0 cannot carry these characters at all, not even escaped; JSON can.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def shaped_xml(shape: Shape, data: Mapping[str, Any]) -> bytes:
+    """A representation of that shape in XML: a list's entries named after its items."""
+    names = {**ITEM_NAMES, "items": shape.item} if shape.item else ITEM_NAMES
+    return to_xml(shape.root, data, names)
 
 
 def to_xml(
