@@ -108,6 +108,9 @@ class WsClient:
         params = without_none(member=member, open_only=open_only, isbn=isbn)
         return [loan_from(item) for item in self.call("list_loans", **params)]
 
+    def get_loan(self, loan_id: str) -> Loan:
+        return loan_from(self.call("get_loan", loan_id=loan_id))
+
     def subscribe(self, *patterns: str) -> list[str]:
         subscribed: list[str] = self.call("subscribe", events=list(patterns))
         return subscribed

@@ -14,7 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from clients.arguments import OPERATIONS
+from clients.arguments import operations_help
+from services.operations import OPERATIONS
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 DEFAULT_RUNS = 20
@@ -36,6 +37,7 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_call_arguments(parser: argparse.ArgumentParser) -> None:
+    _explain(parser, "rosetta call rest get_book isbn=9780132350884 --wire")
     parser.add_argument("protocol", metavar="PROTOCOL", help="rest, soap or websocket (ws)")
     parser.add_argument("operation", metavar="OPERATION", help=", ".join(OPERATIONS))
     parser.add_argument("words", nargs="*", metavar="key=value", help="the operation's input")
@@ -54,6 +56,7 @@ def add_call_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
+    _explain(parser, "rosetta compare get_book isbn=9780132350884 --runs 5")
     parser.add_argument(
         "words",
         nargs="*",
@@ -110,7 +113,7 @@ def compare_command(args: argparse.Namespace) -> None:
     from clients.compare.measure import CompareError, compare
     from clients.compare.report import render
     from clients.compare.report_folder import ALL_CALLS, write_report
-    from clients.compare.scratch import ScratchError
+    from clients.compare.scratch import SUPPLIED, ScratchError
     from clients.wire.proxy import WireError
 
     url = args.url.rstrip("/")
@@ -127,10 +130,11 @@ def compare_command(args: argparse.Namespace) -> None:
         else:
             if not args.words:
                 raise ArgumentError("name an operation to compare, or use --all")
-            arguments = parse_arguments(args.words[0], args.words[1:])
-            if args.words[0] == "return_book" and "loan_id" in arguments:
+            operation = args.words[0]
+            arguments = parse_arguments(operation, args.words[1:], SUPPLIED.get(operation, ()))
+            if operation == "return_book" and "loan_id" in arguments:
                 raise ArgumentError("compare returns a scratch loan it makes; give no loan_id")
-            comparison = compare(url, args.words[0], arguments, args.runs, args.token)
+            comparison = compare(url, operation, arguments, args.runs, args.token)
             print(render(comparison, args.format), end="")
             if args.plot:
                 plot(comparison, args.plot)
@@ -143,6 +147,12 @@ def compare_command(args: argparse.Namespace) -> None:
         raise SystemExit(1) from None
     if different:
         raise SystemExit(DIFFERENT)
+
+
+def _explain(parser: argparse.ArgumentParser, example: str) -> None:
+    """--help ends with an example and every operation with its keys."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = f"example:\n  {example}\n\n{operations_help()}"
 
 
 def _png(text: str) -> Path:

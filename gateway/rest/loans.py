@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.json_models import BorrowIn
-from gateway.metrics import label_request
 from gateway.rest.links import loan_list_resource, loan_path, loan_resource, mount_path
 from gateway.rest.models import LoanCollection, LoanResource, LoanReturn
 from gateway.rest.negotiation import LOAN, LOAN_LIST, Format, negotiate, reply
@@ -25,7 +24,7 @@ from gateway.rest.openapi import (
     problems,
     representation,
 )
-from gateway.rest.requests import authorize, json_object, reject_unknown
+from gateway.rest.requests import admit, json_object, reject_unknown
 from gateway.runtime import Runtime
 from services.errors import FieldError, InvalidInput
 from services.models import Loan
@@ -80,7 +79,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         open_only: Annotated[bool | None, Query(description="only loans not returned")] = None,
         isbn: Annotated[str | None, Query(description="only loans of this book")] = None,
     ) -> Response:
-        label_request(request.scope, "list_loans")
+        admit(request, "list_loans", runtime.settings.token)
         fmt = negotiate(request)
         loans = await runtime.service.list_loans(member=member, open_only=open_only, isbn=isbn)
         data = loan_list_resource(loans, mount_path(request.scope), request.url.query)
@@ -99,7 +98,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         openapi_extra={"parameters": [IF_NONE_MATCH]},
     )
     async def get_loan(request: Request, loan_id: LoanIdPath) -> Response:
-        label_request(request.scope, "get_loan")
+        admit(request, "get_loan", runtime.settings.token)
         fmt = negotiate(request)
         return loan_reply(request, fmt, await runtime.service.get_loan(loan_id))
 
@@ -119,8 +118,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         openapi_extra=change(json_body(BorrowIn)),
     )
     async def borrow_book(request: Request) -> Response:
-        label_request(request.scope, "borrow_book")
-        authorize(request, runtime.settings.token)
+        admit(request, "borrow_book", runtime.settings.token)
         fmt = negotiate(request)
         fields = await json_object(request, runtime.settings)
         reject_unknown(fields, ("isbn", "member"), "loan request")
@@ -144,8 +142,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         ),
     )
     async def return_book(request: Request, loan_id: LoanIdPath) -> Response:
-        label_request(request.scope, "return_book")
-        authorize(request, runtime.settings.token)
+        admit(request, "return_book", runtime.settings.token)
         fmt = negotiate(request)
         returned_flag(await json_object(request, runtime.settings))
         return loan_reply(request, fmt, await runtime.service.return_book(loan_id))
