@@ -55,7 +55,7 @@ def test_changes_on_a_gateway_with_a_token_need_the_token(
     ("words", "message"),
     [
         ([], "name an operation to compare, or use --all"),
-        (["get_bok"], "unknown operation 'get_bok'; choose one of: get_book"),
+        (["get_bok"], "unknown operation 'get_bok'; choose one of: list_books, get_book"),
         (["get_book", "isbn=1", "colour=red"], "get_book takes no 'colour'"),
         (["list_books", "limit=ten"], "limit must be a whole number, not 'ten'"),
         (["list_loans", "open_only=maybe"], "open_only must be true or false"),
@@ -75,10 +75,6 @@ def test_a_wrong_command_line_gets_exit_status_2(
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("flags", "message"),
-    [(["--runs", "0"], "must be 1 or more"), (["--plot", "chart.jpg"], "is not a .png file")],
-)
 def test_get_loan_is_compared_on_a_scratch_loan_that_is_cleaned_up(
     gateway: LiveGateway, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -130,6 +126,10 @@ def test_help_lists_every_operation_with_its_keys(command: str) -> None:
         assert f"  {usage(operation)}\n" in out
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [(["--runs", "0"], "must be 1 or more"), (["--plot", "chart.jpg"], "is not a .png file")],
+)
 def test_a_wrong_flag_is_named(
     capsys: pytest.CaptureFixture[str], flags: list[str], message: str
 ) -> None:
