@@ -88,7 +88,12 @@ CHANGES = [
     ("/loans", "post"),
     ("/loans/{loan_id}", "patch"),
 ]
-READS = [("/books", "get"), ("/books/{isbn}", "get"), ("/loans", "get"), ("/loans/{loan_id}", "get")]
+READS = [
+    ("/books", "get"),
+    ("/books/{isbn}", "get"),
+    ("/loans", "get"),
+    ("/loans/{loan_id}", "get"),
+]
 
 
 def test_the_openapi_document_declares_the_bearer_scheme(anonymous: httpx.Client) -> None:
