@@ -113,6 +113,7 @@ def compare_command(args: argparse.Namespace) -> None:
     from clients.compare.measure import CompareError, compare
     from clients.compare.report import render
     from clients.compare.report_folder import ALL_CALLS, write_report
+    from clients.compare.results import Comparison
     from clients.compare.scratch import SUPPLIED, ScratchError
     from clients.wire.proxy import WireError
 
@@ -121,7 +122,7 @@ def compare_command(args: argparse.Namespace) -> None:
         if args.all:
             if args.words or args.plot:
                 raise ArgumentError("--all compares every operation; give no operation or --plot")
-            comparisons = []
+            comparisons: list[Comparison] = []
             for operation, arguments in ALL_CALLS.items():
                 # The report shows the clients' weight once: weighing them again for each
                 # operation would start nine interpreters per operation for nothing.
