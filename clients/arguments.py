@@ -58,22 +58,38 @@ def parse_arguments(
     return arguments
 
 
+# How a usage line shows what a key takes; text and lists of text show `...`.
+PLACEHOLDERS: dict[ValueType, str] = {
+    ValueType.WHOLE_NUMBER: "N",
+    ValueType.FLAG: "true|false",
+    ValueType.DATE: "YYYY-MM-DD",
+    ValueType.DECIMAL: "0.00",
+}
+
+
 def usage(operation: Operation) -> str:
-    """`get_book isbn=...`, `list_books [q=...] ...`: required keys first, optional in brackets."""
-    ordered = sorted(operation.parameters, key=lambda p: not p.required)
-    keys = [f"{p.name}=..." if p.required else f"[{p.name}=...]" for p in ordered]
-    return " ".join([operation.name, *keys])
+    """`get_book isbn=...`, `list_books [q=...] [limit=N] ...`: required keys first."""
+    words = [operation.name]
+    for parameter in sorted(operation.parameters, key=lambda p: not p.required):
+        word = f"{parameter.name}={PLACEHOLDERS.get(parameter.type, '...')}"
+        words.append(word if parameter.required else f"[{word}]")
+    return " ".join(words)
 
 
 def operations_help() -> str:
-    """Every operation with its keys and what they hold, for the tools' --help."""
+    """Every operation with its keys, for the tools' --help."""
     lines = ["operations (keys in brackets are optional):"]
     for operation in OPERATIONS.values():
-        lines.append(f"  {usage(operation)}")
-        lines.append(f"      {operation.summary}")
-    typed = sorted({(p.name, p.type) for op in OPERATIONS.values() for p in op.parameters})
-    lines.append("values: " + ", ".join(f"{name} {kind}" for name, kind in typed if kind != "text"))
-    lines.append(f"        other keys are text; {LIST_HINT}")
+        lines += [f"  {usage(operation)}", f"      {operation.summary}"]
+    lists = sorted(
+        {
+            p.name
+            for op in OPERATIONS.values()
+            for p in op.parameters
+            if p.type == ValueType.TEXT_LIST
+        }
+    )
+    lines.append(f"{', '.join(lists)}: {LIST_HINT}")
     return "\n".join(lines)
 
 

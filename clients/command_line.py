@@ -26,14 +26,15 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 UNREACHABLE = (OSError, httpx.TransportError, WebSocketException)
 
 
-def script_help(program: str) -> str:
+def script_help(program: str, more_usage: Sequence[str] = ()) -> str:
     return "\n".join(
         [
             f"usage: {program} OPERATION [VALUE ...] [key=value ...]",
+            *(f"       {program} {line}" for line in more_usage),
             "",
-            "Calls one operation on the gateway at $ROSETTA_URL (default "
-            f"{DEFAULT_URL}), with $ROSETTA_API_TOKEN for changes, and prints the answer as "
-            "JSON. Bare values fill the operation's keys in order.",
+            f"Calls one operation on the gateway at $ROSETTA_URL ({DEFAULT_URL}),",
+            "with $ROSETTA_API_TOKEN for changes, and prints the answer as JSON.",
+            "Bare values fill the operation's keys in order.",
             "",
             operations_help(),
         ]
@@ -57,13 +58,17 @@ def as_json(result: Any) -> Any:
     return result
 
 
-def run_script(make_client: Callable[..., LibraryClient], argv: Sequence[str] | None = None) -> int:
+def run_script(
+    make_client: Callable[..., LibraryClient],
+    argv: Sequence[str] | None = None,
+    more_usage: Sequence[str] = (),
+) -> int:
     """Exit status: 0 answered, 1 an error answer or no gateway, 2 a wrong command line."""
     words = list(sys.argv[1:] if argv is None else argv)
     module = getattr(sys.modules["__main__"].__spec__, "name", make_client.__module__)
     program = f"python -m {module}"
     if words[:1] in (["-h"], ["--help"]):
-        print(script_help(program))
+        print(script_help(program, more_usage))
         return 0
     if not words:
         print(f"{program}: name an operation; --help lists them with their keys", file=sys.stderr)

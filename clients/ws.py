@@ -175,4 +175,4 @@ if __name__ == "__main__":
 
     if sys.argv[1:2] == ["watch"]:
         raise SystemExit(watch(os.environ.get("ROSETTA_URL", DEFAULT_URL), sys.argv[2:]))
-    raise SystemExit(run_script(WsClient))
+    raise SystemExit(run_script(WsClient, more_usage=["watch [PATTERN ...]"]))

@@ -82,6 +82,7 @@ def test_a_script_lists_its_operations_and_their_keys_on_help(module: str) -> No
     assert f"usage: python -m {module} OPERATION" in done.stdout
     for operation in OPERATIONS.values():
         assert f"  {usage(operation)}\n" in done.stdout
+    assert ("watch [PATTERN ...]" in done.stdout) == (module == "clients.ws")
 
 
 @pytest.mark.parametrize(
