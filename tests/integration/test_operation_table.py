@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
-from clients.interface import LibraryClient
+from clients.interface import LibraryClient, RemoteError
 from clients.rest import RestClient
 from clients.ws import WsClient
 from services.models import Book, Loan, Page
 from services.operations import OPERATIONS, Operation, ResultKind
+from tests.conftest import API_TOKEN
+from tests.integration.conftest import CLIENTS
 from tests.live import LiveGateway
 from tests.support import book_fields
 
@@ -79,6 +82,33 @@ def test_every_operation_answers_through_every_protocol(
     finally:
         watcher.close()
         helper.close()
+
+
+@pytest.mark.parametrize("protocol", sorted(CLIENTS))
+def test_with_a_token_configured_exactly_the_tables_changes_need_it(
+    token_gateway: LiveGateway, protocol: str
+) -> None:
+    helper = RestClient(token_gateway.url, token=API_TOKEN)
+    anonymous = CLIENTS[protocol](token_gateway.url)
+    try:
+        for operation in OPERATIONS.values():
+            arguments = ARGUMENTS[operation.name](Prepared(helper))
+            call = getattr(anonymous, operation.name)
+            if operation.changes:
+                with pytest.raises(RemoteError) as refused:
+                    call(**arguments)
+                assert refused.value.kind == "not_allowed", operation.name
+            else:
+                assert isinstance(call(**arguments), RESULT_TYPES[operation.result])
+    finally:
+        anonymous.close()
+        helper.close()
+
+
+def test_rest_has_one_route_per_operation(gateway: LiveGateway) -> None:
+    document = httpx.get(f"{gateway.rest_url}/openapi.json").json()
+    routes = [op["operationId"] for path in document["paths"].values() for op in path.values()]
+    assert sorted(routes) == sorted(OPERATIONS)
 
 
 def _next_event_of(watcher: WsClient, isbn: str) -> str:
