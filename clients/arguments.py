@@ -1,83 +1,96 @@
-"""The operations `rosetta call` and `rosetta compare` know, and their `key=value` arguments.
+"""The one reader of `key=value` arguments, for `rosetta call`, `rosetta compare` and the
+client scripts (`python -m clients.rest get_book isbn=...`).
 
-Values are typed by the parameter they fill, not guessed from their look: `isbn=9780132350884`
-stays text and `price=12.50` keeps its two digits, while `limit=5` is a number and
-`tags=a tags=b` (or `tags='["a", "b"]'`) a list.
+Operations and their keys come from the contract's table (services/operations.py), and values
+are typed by the parameter they fill, not guessed from their look: `isbn=9780132350884` stays
+text and `price=12.50` keeps its two digits, while `limit=5` is a number, `open_only=true` a
+flag, and `tags=a tags=b` (or `tags='["a", "b"]'`) a list. Bare values fill the keys in order.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from services.models import UPDATABLE_BOOK_FIELDS, WRITABLE_BOOK_FIELDS
+from services.operations import OPERATIONS, Operation, ValueType
 
-TEXT = "text"
-NUMBER = "number"
-FLAG = "flag"
-LIST = "list"
-
-KINDS: dict[str, str] = {
-    "isbn": TEXT,
-    "title": TEXT,
-    "published": TEXT,
-    "price": TEXT,
-    "currency": TEXT,
-    "q": TEXT,
-    "author": TEXT,
-    "tag": TEXT,
-    "member": TEXT,
-    "loan_id": TEXT,
-    "limit": NUMBER,
-    "offset": NUMBER,
-    "copies": NUMBER,
-    "expected_version": NUMBER,
-    "open_only": FLAG,
-    "authors": LIST,
-    "tags": LIST,
-}
-
-# Each operation's parameters, first the ones a positional argument fills, in order.
-PARAMETERS: dict[str, tuple[str, ...]] = {
-    "get_book": ("isbn",),
-    "list_books": ("q", "author", "tag", "limit", "offset"),
-    "add_book": WRITABLE_BOOK_FIELDS,
-    "update_book": ("isbn", "expected_version", *UPDATABLE_BOOK_FIELDS),
-    "remove_book": ("isbn",),
-    "borrow_book": ("isbn", "member"),
-    "return_book": ("loan_id",),
-    "list_loans": ("member", "open_only", "isbn"),
-}
-OPERATIONS = tuple(PARAMETERS)
-WRITES = frozenset({"add_book", "update_book", "remove_book", "borrow_book", "return_book"})
+LIST_HINT = 'a list key may repeat (tags=a tags=b) or take a JSON list (tags=\'["a", "b"]\')'
 
 
 class ArgumentError(Exception):
-    """The command line names an operation or an argument the tools do not know, or a bad value."""
+    """The command line names an operation or a key the tools do not know, lacks a required
+    key, or gives a value of the wrong type. The message says what to type instead."""
 
 
-def parse_arguments(operation: str, words: Sequence[str]) -> dict[str, Any]:
-    """`key=value` words (or bare values, filling the parameters in order) as typed arguments."""
-    if operation not in PARAMETERS:
+def parse_arguments(
+    operation: str, words: Sequence[str], supplied: Collection[str] = ()
+) -> dict[str, Any]:
+    """`key=value` words (or bare values, filling the keys in order) as typed arguments.
+
+    `supplied` names required keys the caller fills itself when absent (compare's scratch books).
+    """
+    if operation not in OPERATIONS:
         raise ArgumentError(
             f"unknown operation {operation!r}; choose one of: {', '.join(OPERATIONS)}"
         )
-    names = PARAMETERS[operation]
+    contract = OPERATIONS[operation]
+    names = contract.parameter_names
     arguments: dict[str, Any] = {}
     for position, word in enumerate(words):
         key, sep, text = word.partition("=")
         if not (sep and key.isidentifier()):
             if position >= len(names) or any("=" in earlier for earlier in words[:position]):
-                raise ArgumentError(f"unexpected argument {word!r}; write it as key=value")
+                raise ArgumentError(
+                    f"unexpected argument {word!r}; write it as key=value. usage: {usage(contract)}"
+                )
             key, text = names[position], word
         if key not in names:
-            raise ArgumentError(f"{operation} takes no {key!r}; it takes: {', '.join(names)}")
-        value = _typed(key, text)
-        if KINDS[key] == LIST and key in arguments and not text.startswith("["):
+            keys = ", ".join(names) or "no keys"
+            raise ArgumentError(f"{operation} takes no {key!r}; its keys: {keys}")
+        value = _typed(contract, key, text)
+        if contract.parameter(key).type == ValueType.TEXT_LIST and key in arguments:
             value = [*arguments[key], *value]
         arguments[key] = value
+    missing = [name for name in contract.required if name not in arguments and name not in supplied]
+    if missing:
+        raise ArgumentError(f"{operation} needs {' and '.join(missing)}; usage: {usage(contract)}")
     return arguments
+
+
+# How a usage line shows what a key takes; text and lists of text show `...`.
+PLACEHOLDERS: dict[ValueType, str] = {
+    ValueType.WHOLE_NUMBER: "N",
+    ValueType.FLAG: "true|false",
+    ValueType.DATE: "YYYY-MM-DD",
+    ValueType.DECIMAL: "0.00",
+}
+
+
+def usage(operation: Operation) -> str:
+    """`get_book isbn=...`, `list_books [q=...] [limit=N] ...`: required keys first."""
+    words = [operation.name]
+    for parameter in sorted(operation.parameters, key=lambda p: not p.required):
+        word = f"{parameter.name}={PLACEHOLDERS.get(parameter.type, '...')}"
+        words.append(word if parameter.required else f"[{word}]")
+    return " ".join(words)
+
+
+def operations_help() -> str:
+    """Every operation with its keys, for the tools' --help."""
+    lines = ["operations (keys in brackets are optional):"]
+    for operation in OPERATIONS.values():
+        lines += [f"  {usage(operation)}", f"      {operation.summary}"]
+    lists = sorted(
+        {
+            p.name
+            for op in OPERATIONS.values()
+            for p in op.parameters
+            if p.type == ValueType.TEXT_LIST
+        }
+    )
+    lines.append(f"{', '.join(lists)}: {LIST_HINT}")
+    return "\n".join(lines)
 
 
 def describe(operation: str, arguments: dict[str, Any]) -> str:
@@ -91,25 +104,27 @@ def describe(operation: str, arguments: dict[str, Any]) -> str:
     return " ".join(words)
 
 
-def _typed(key: str, text: str) -> Any:
-    kind = KINDS[key]
-    if kind == NUMBER:
+def _typed(operation: Operation, key: str, text: str) -> Any:
+    kind = operation.parameter(key).type
+    if kind == ValueType.WHOLE_NUMBER:
         try:
             return int(text)
         except ValueError:
-            raise ArgumentError(f"{key} must be a whole number, not {text!r}") from None
-    if kind == FLAG:
+            message = f"{key} must be a whole number, not {text!r}; e.g. {key}=5"
+            raise ArgumentError(message) from None
+    if kind == ValueType.FLAG:
         if text.lower() not in ("true", "false"):
-            raise ArgumentError(f"{key} must be true or false, not {text!r}")
+            raise ArgumentError(f"{key} must be true or false, not {text!r}; e.g. {key}=true")
         return text.lower() == "true"
-    if kind == LIST:
+    if kind == ValueType.TEXT_LIST:
         if not text.startswith("["):
             return [text]
         try:
             items = json.loads(text)
         except ValueError:
-            raise ArgumentError(f"{key} must be a JSON list of strings, not {text!r}") from None
+            items = None
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ArgumentError(f"{key} must be a JSON list of strings, not {text!r}")
+            raise ArgumentError(f"{key} must be a list of text, not {text!r}; {LIST_HINT}")
         return items
+    # Text, dates and decimals go as written: the service judges them, in every protocol.
     return text

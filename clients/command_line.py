@@ -1,96 +1,44 @@
 """Runs one client method from the command line: `python -m clients.rest get_book 978...`.
 
-Arguments bind to the method's parameters in order, or by name as `key=value`. Values of text
-fields (ISBNs, ids, names, dates, prices) stay text even when they look like numbers; other
-values that read as JSON (numbers, booleans, lists) are passed as such.
+Arguments are read by clients.arguments, as `rosetta call` reads them: bare values fill the
+operation's keys in order, `key=value` names one, and each value is typed by its key.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 from websockets.exceptions import WebSocketException
 
+from clients.arguments import ArgumentError, operations_help, parse_arguments
 from clients.interface import LibraryClient, RemoteError
 from services.models import Book, Loan, Page, book_as_dict, loan_as_dict
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
-OPERATIONS = (
-    "list_books",
-    "get_book",
-    "add_book",
-    "update_book",
-    "remove_book",
-    "borrow_book",
-    "return_book",
-    "list_loans",
-)
-"""The contract's operations: what every client offers, so what every script runs."""
-
 # What each client's library raises when it cannot talk to the gateway at all: refused
 # connections (and zeep's requests errors) are OSErrors; httpx and websockets have their own.
 UNREACHABLE = (OSError, httpx.TransportError, WebSocketException)
 
-# Book fields that **fields and **changes take, with the type the contract gives them.
-_BOOK_FIELD_TYPES: Mapping[str, str] = {
-    name: str(annotation) for name, annotation in Book.__annotations__.items()
-}
-_TEXT_TYPES = ("str", "date", "Decimal")
 
-
-def parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def bind(method: Callable[..., Any], words: Sequence[str]) -> dict[str, Any]:
-    """Positional words fill the method's parameters in order; `key=value` names one."""
-    signature = inspect.signature(method)
-    parameters = signature.parameters
-    names = [name for name, p in parameters.items() if p.kind != p.VAR_KEYWORD]
-    arguments: dict[str, Any] = {}
-    for position, word in enumerate(words):
-        key, sep, value = word.partition("=")
-        if sep and key.isidentifier():
-            name = key
-        elif position < len(names):
-            name, value = names[position], word
-        else:
-            raise SystemExit(f"unexpected argument {word!r}; use key=value")
-        arguments[name] = value if _is_text(parameters, name) else parse_value(value)
-    try:
-        signature.bind(**arguments)
-    except TypeError as error:
-        raise SystemExit(f"{error}; usage: {method.__name__} {usage(signature)}") from None
-    return arguments
-
-
-def usage(signature: inspect.Signature) -> str:
-    """`update_book isbn [expected_version=...] [field=value ...]`, from the method itself."""
-    words = []
-    for name, parameter in signature.parameters.items():
-        if parameter.kind == parameter.VAR_KEYWORD:
-            words.append("[field=value ...]")
-        elif parameter.default is parameter.empty:
-            words.append(name)
-        else:
-            words.append(f"[{name}=...]")
-    return " ".join(words)
-
-
-def _is_text(parameters: Mapping[str, inspect.Parameter], name: str) -> bool:
-    declared = parameters[name].annotation if name in parameters else None
-    annotation = str(declared or _BOOK_FIELD_TYPES.get(name, ""))
-    return annotation.split(" |")[0] in _TEXT_TYPES
+def script_help(program: str, more_usage: Sequence[str] = ()) -> str:
+    return "\n".join(
+        [
+            f"usage: {program} OPERATION [VALUE ...] [key=value ...]",
+            *(f"       {program} {line}" for line in more_usage),
+            "",
+            f"Calls one operation on the gateway at $ROSETTA_URL ({DEFAULT_URL}),",
+            "with $ROSETTA_API_TOKEN for changes, and prints the answer as JSON.",
+            "Bare values fill the operation's keys in order.",
+            "",
+            operations_help(),
+        ]
+    )
 
 
 def as_json(result: Any) -> Any:
@@ -110,22 +58,32 @@ def as_json(result: Any) -> Any:
     return result
 
 
-def run_script(make_client: Callable[..., LibraryClient], argv: Sequence[str] | None = None) -> int:
+def run_script(
+    make_client: Callable[..., LibraryClient],
+    argv: Sequence[str] | None = None,
+    more_usage: Sequence[str] = (),
+) -> int:
+    """Exit status: 0 answered, 1 an error answer or no gateway, 2 a wrong command line."""
     words = list(sys.argv[1:] if argv is None else argv)
-    if not words or words[0] not in OPERATIONS:
-        if words:
-            print(f"unknown operation {words[0]!r}", file=sys.stderr)
-        module = getattr(sys.modules["__main__"].__spec__, "name", make_client.__module__)
-        print(f"usage: python -m {module} OPERATION [ARG ...] [key=value ...]")
-        print(f"operations: {', '.join(OPERATIONS)}")
+    module = getattr(sys.modules["__main__"].__spec__, "name", make_client.__module__)
+    program = f"python -m {module}"
+    if words[:1] in (["-h"], ["--help"]):
+        print(script_help(program, more_usage))
+        return 0
+    if not words:
+        print(f"{program}: name an operation; --help lists them with their keys", file=sys.stderr)
+        return 2
+    try:
+        arguments = parse_arguments(words[0], words[1:])
+    except ArgumentError as error:
+        print(f"{program}: {error}", file=sys.stderr)
         return 2
     url = os.environ.get("ROSETTA_URL", DEFAULT_URL)
     try:
         # SOAP and WebSocket clients talk at once (WSDL, handshake); REST on its first call.
         client = make_client(url, token=os.environ.get("ROSETTA_API_TOKEN") or None)
         try:
-            method = getattr(client, words[0])
-            result = method(**bind(method, words[1:]))
+            result = getattr(client, words[0])(**arguments)
         finally:
             client.close()
     except RemoteError as error:

@@ -78,6 +78,9 @@ class RawSoapClient:
         params = {"member": member, "open_only": open_only, "isbn": isbn}
         return [loan_from(loan) for loan in self._call("ListLoans", params)]
 
+    def get_loan(self, loan_id: str) -> Loan:
+        return loan_from(self._call("GetLoan", {"loan_id": loan_id}))
+
     def close(self) -> None:
         self.http.close()
 

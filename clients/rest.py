@@ -76,6 +76,9 @@ class RestClient:
             params["open_only"] = str(open_only).lower()
         return [loan_from(item) for item in self._call("GET", "/loans", params=params)["items"]]
 
+    def get_loan(self, loan_id: str) -> Loan:
+        return loan_from(self._call("GET", f"/loans/{loan_id}"))
+
     def close(self) -> None:
         self.http.close()
 

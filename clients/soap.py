@@ -74,6 +74,9 @@ class SoapClient:
         loans = self._call(self.service.ListLoans, member=member, open_only=open_only, isbn=isbn)
         return [loan_from(loan) for loan in _items(loans, "loan")]
 
+    def get_loan(self, loan_id: str) -> Loan:
+        return loan_from(self._call(self.service.GetLoan, loan_id=loan_id))
+
     def close(self) -> None:
         self.zeep.transport.session.close()
 

@@ -108,6 +108,9 @@ class WsClient:
         params = without_none(member=member, open_only=open_only, isbn=isbn)
         return [loan_from(item) for item in self.call("list_loans", **params)]
 
+    def get_loan(self, loan_id: str) -> Loan:
+        return loan_from(self.call("get_loan", loan_id=loan_id))
+
     def subscribe(self, *patterns: str) -> list[str]:
         subscribed: list[str] = self.call("subscribe", events=list(patterns))
         return subscribed
@@ -172,4 +175,4 @@ if __name__ == "__main__":
 
     if sys.argv[1:2] == ["watch"]:
         raise SystemExit(watch(os.environ.get("ROSETTA_URL", DEFAULT_URL), sys.argv[2:]))
-    raise SystemExit(run_script(WsClient))
+    raise SystemExit(run_script(WsClient, more_usage=["watch [PATTERN ...]"]))

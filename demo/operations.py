@@ -15,20 +15,12 @@ from typing import Any
 
 from gateway.ws.methods import METHODS, Method
 from services.errors import FieldError, InvalidInput
+from services.operations import OPERATIONS as CONTRACT
 from services.sample_data import SAMPLE_BOOKS
 
-# The contract's operations, in its order; get_loan, subscribe and unsubscribe are not
-# operations every protocol has (SOAP has no GetLoan), so they cannot be compared.
-OPERATIONS: tuple[str, ...] = (
-    "list_books",
-    "get_book",
-    "add_book",
-    "update_book",
-    "remove_book",
-    "borrow_book",
-    "return_book",
-    "list_loans",
-)
+# The contract's operations, in its order: every protocol has each of them. subscribe and
+# unsubscribe are WebSocket's own, so they cannot be compared.
+OPERATIONS: tuple[str, ...] = tuple(CONTRACT)
 
 SAMPLE_ISBN = "9780132350884"
 _SAMPLE = SAMPLE_BOOKS[0]
@@ -48,6 +40,7 @@ PREFILLED: dict[str, dict[str, Any]] = {
 SET_BY_DEMO: dict[str, dict[str, str]] = {
     "add_book": {"isbn": "a fresh scratch ISBN for each protocol"},
     "return_book": {"loan_id": "a loan of a scratch book, opened for each protocol"},
+    "get_loan": {"loan_id": "a loan of a scratch book, opened for the three protocols"},
 }
 
 # Changes run on scratch books, made and removed as `rosetta compare` does (its Scratchpad).
@@ -68,6 +61,10 @@ NOTES: dict[str, str] = {
         "Each protocol returns its own loan of a scratch book, borrowed by the demo just "
         "before; the scratch books are removed afterwards."
     ),
+    "get_loan": (
+        "The three protocols read the same loan of a scratch book, borrowed by the demo just "
+        "before; it is then returned and the book removed (the loan stays in the history)."
+    ),
 }
 
 
@@ -87,8 +84,8 @@ def describe(method: Method) -> dict[str, Any]:
     prefilled = PREFILLED.get(method.name, {})
     return {
         "name": method.name,
-        "summary": method.summary,
-        "change": method.change,
+        "summary": CONTRACT[method.name].summary,
+        "change": CONTRACT[method.name].changes,
         "note": NOTES.get(method.name),
         "fields": [
             field(
@@ -156,7 +153,7 @@ class RunRequest:
 
     @property
     def change(self) -> bool:
-        return METHODS[self.operation].change
+        return CONTRACT[self.operation].changes
 
 
 def parse_run(body: object) -> RunRequest:

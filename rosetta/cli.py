@@ -33,11 +33,23 @@ def serve_command(args: argparse.Namespace) -> None:
     serve_framework(args.framework, settings_from(args))
 
 
+EXAMPLES = """\
+examples:
+  rosetta serve --port 8000
+  rosetta call rest get_book isbn=9780132350884
+  rosetta compare get_book isbn=9780132350884 --runs 5
+
+`rosetta COMMAND --help` tells more of each command."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="rosetta", description="One library service through REST, SOAP and WebSocket."
+        prog="rosetta",
+        description="One library service through REST, SOAP and WebSocket.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_parser = commands.add_parser("serve", help="run the gateway")
     add_serve_arguments(serve_parser)
     add_framework_argument(serve_parser)
@@ -52,5 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        # Nothing to do: say what there is to do, as a wrong command line does (status 2).
+        parser.print_help()
+        raise SystemExit(2)
     args.handler(args)

@@ -14,7 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from clients.arguments import OPERATIONS
+from clients.arguments import operations_help
+from services.operations import OPERATIONS
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 DEFAULT_RUNS = 20
@@ -36,6 +37,7 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_call_arguments(parser: argparse.ArgumentParser) -> None:
+    _explain(parser, "rosetta call rest get_book isbn=9780132350884 --wire")
     parser.add_argument("protocol", metavar="PROTOCOL", help="rest, soap or websocket (ws)")
     parser.add_argument("operation", metavar="OPERATION", help=", ".join(OPERATIONS))
     parser.add_argument("words", nargs="*", metavar="key=value", help="the operation's input")
@@ -54,6 +56,7 @@ def add_call_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
+    _explain(parser, "rosetta compare get_book isbn=9780132350884 --runs 5")
     parser.add_argument(
         "words",
         nargs="*",
@@ -134,7 +137,8 @@ def compare_command(args: argparse.Namespace) -> None:
     from clients.compare.report_folder import ALL_CALLS, write_report
     from clients.compare.representations import compare_representations
     from clients.compare.representations import render as render_representations
-    from clients.compare.scratch import ScratchError
+    from clients.compare.results import Comparison
+    from clients.compare.scratch import SUPPLIED, ScratchError
     from clients.compare.servers import ServerError
     from clients.interface import RemoteError
     from clients.wire.proxy import WireError
@@ -148,16 +152,22 @@ def compare_command(args: argparse.Namespace) -> None:
                 raise ArgumentError(
                     "--all compares every operation; give no operation, --plot or --representations"
                 )
-            comparisons = []
+            comparisons: list[Comparison] = []
             for operation, arguments in ALL_CALLS.items():
-                comparisons.append(compare(url, operation, arguments, args.runs, args.token))
+                # The report shows the clients' weight once: weighing them again for each
+                # operation would start nine interpreters per operation for nothing.
+                weigh = not comparisons
+                comparisons.append(
+                    compare(url, operation, arguments, args.runs, args.token, weights=weigh)
+                )
                 print(f"compared {comparisons[-1].call}", file=sys.stderr)
             print(write_report(args.out, comparisons))
             different = any(not c.equal for c in comparisons)
         else:
             if not args.words:
                 raise ArgumentError("name an operation to compare, or use --all")
-            arguments = parse_arguments(args.words[0], args.words[1:])
+            operation = args.words[0]
+            arguments = parse_arguments(operation, args.words[1:], SUPPLIED.get(operation, ()))
             if args.representations:
                 check_gateway(url)
                 found = compare_representations(url, args.words[0], arguments)
@@ -213,6 +223,12 @@ def _named_url(text: str) -> tuple[str, str]:
             f"{text!r} is not NAME=http://HOST:PORT with NAME one of {', '.join(FRAMEWORKS)}"
         )
     return name, url
+
+
+def _explain(parser: argparse.ArgumentParser, example: str) -> None:
+    """--help ends with an example and every operation with its keys."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = f"example:\n  {example}\n\n{operations_help()}"
 
 
 def _png(text: str) -> Path:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from clients.arguments import WRITES, describe
+from clients.arguments import describe
 from clients.compare.measure import TRANSPORT_ERRORS, CompareError, _wire_pass, invoke
 from clients.compare.results import Comparison, Measurement
 from clients.compare.scratch import MASKED, Scratchpad
@@ -30,6 +30,7 @@ from clients.compare.weight import (
 from clients.equality import differences
 from clients.rest import RestClient
 from frameworks.serving import FRAMEWORKS, IMPLEMENTATIONS
+from services.operations import CHANGES
 
 SUBJECT = "FastAPI, Flask, Django and Tornado"
 SEEDED_AT = ("updated_at",)  # each server seeds its own database when it starts
@@ -98,7 +99,7 @@ def compare_frameworks(
         operation=operation,
         call=describe(operation, arguments),
         runs=runs,
-        scratch=operation in WRITES,
+        scratch=operation in CHANGES,
         masked=masked,
         measurements=measurements,
         differences=differences({n: m.answer for n, m in measurements.items()}, ignore=masked),

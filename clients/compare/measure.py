@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from websockets.exceptions import WebSocketException
 
-from clients.arguments import WRITES, describe
+from clients.arguments import describe
 from clients.compare.mistakes import path_mistake, url_mistake
 from clients.compare.results import PROTOCOLS, Comparison, Flow, Measurement
 from clients.compare.scratch import MASKED, Scratchpad
@@ -31,6 +31,7 @@ from clients.soap import SoapClient
 from clients.wire.conversation import Message, Traffic, messages, traffic
 from clients.wire.proxy import WireTap, upstream_of
 from clients.ws import WsClient
+from services.operations import CHANGES
 
 MAKERS: dict[str, Callable[..., LibraryClient]] = {
     "rest": RestClient,
@@ -107,7 +108,7 @@ def compare(
         operation=operation,
         call=describe(operation, arguments),
         runs=runs,
-        scratch=operation in WRITES,
+        scratch=operation in CHANGES,
         masked=masked,
         measurements=measurements,
         differences=differences(answers, ignore=masked),

@@ -29,6 +29,7 @@ ALL_CALLS: dict[str, dict[str, Any]] = {
     "borrow_book": {"isbn": SAMPLE_ISBN, "member": "ada"},
     "return_book": {},
     "list_loans": {"open_only": True},
+    "get_loan": {},
 }
 
 

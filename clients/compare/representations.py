@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from clients.arguments import WRITES, ArgumentError, describe
+from clients.arguments import ArgumentError, describe
 from clients.rest import RestClient
+from services.operations import CHANGES
 
 JSON = "application/json"
 XML = "application/xml"
@@ -41,7 +42,7 @@ class Representations:
 
 
 def compare_representations(url: str, operation: str, arguments: dict[str, Any]) -> Representations:
-    if operation in WRITES:
+    if operation in CHANGES:
         raise ArgumentError(
             f"--representations reads one resource in each format; {operation} is a change"
         )

@@ -3,6 +3,7 @@
 Every run of a write operation through every protocol gets its own book under a fresh ISBN
 (and, for return_book, its own loan), made beforehand and removed afterwards through a helper
 client that is not measured. An `isbn=` given on the command line names the book to copy.
+get_loan without a `loan_id=` reads one scratch loan, opened the same way, in every run.
 What the service keeps by design stays: the events, and the history of the scratch loans.
 """
 
@@ -12,11 +13,11 @@ import random
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from clients.arguments import WRITES
 from clients.compare.mistakes import token_mistake
 from clients.interface import LibraryClient, RemoteError
 from services.isbn import isbn13_check_digit
 from services.models import WRITABLE_BOOK_FIELDS, book_as_dict
+from services.operations import CHANGES, OPERATIONS
 
 SCRATCH_MEMBER = "rosetta-compare"
 SCRATCH_BOOK: dict[str, Any] = {
@@ -36,6 +37,11 @@ MASKED: dict[str, tuple[str, ...]] = {
     "update_book": ("isbn", "updated_at"),
     "borrow_book": ("id", "isbn", "borrowed_at"),
     "return_book": ("id", "isbn", "borrowed_at", "returned_at"),
+}
+# The required keys a Scratchpad fills itself when the command line leaves them out.
+SUPPLIED: dict[str, tuple[str, ...]] = {
+    **{name: OPERATIONS[name].required for name in CHANGES},
+    "get_loan": ("loan_id",),
 }
 _random = random.SystemRandom()
 T = TypeVar("T")
@@ -61,20 +67,22 @@ class Scratchpad:
         self.operation = operation
         self.arguments = arguments
         self.books: list[str] = []
-        self.template = self._template() if operation in WRITES else {}
+        self.template = self._template() if operation in CHANGES else {}
+        if operation == "get_loan" and "loan_id" not in arguments:
+            self.template = dict(SCRATCH_BOOK)
+            self.arguments = {"loan_id": self._scratch_loan()}
 
     def next_arguments(self) -> dict[str, Any]:
         """The arguments of one more call: the given ones, or a new scratch target."""
-        if self.operation not in WRITES:
+        if self.operation not in CHANGES:
             return dict(self.arguments)
         if self.operation == "add_book":
             isbn = fresh_isbn()
             self.books.append(isbn)
             return {**self.template, "isbn": isbn}
-        isbn = self._scratch_book()
         if self.operation == "return_book":
-            member = self.arguments.get("member", SCRATCH_MEMBER)
-            return {"loan_id": self._guarded(lambda: self.helper.borrow_book(isbn, member)).id}
+            return {"loan_id": self._scratch_loan()}
+        isbn = self._scratch_book()
         if self.operation == "borrow_book":
             return {"isbn": isbn, "member": self.arguments.get("member", SCRATCH_MEMBER)}
         return {**self.arguments, "isbn": isbn}
@@ -105,6 +113,10 @@ class Scratchpad:
         self._guarded(lambda: self.helper.add_book(**{**self.template, "isbn": isbn}))
         self.books.append(isbn)
         return isbn
+
+    def _scratch_loan(self) -> str:
+        isbn = self._scratch_book()
+        return self._guarded(lambda: self.helper.borrow_book(isbn, SCRATCH_MEMBER)).id
 
     def _guarded(self, make: Callable[[], T]) -> T:
         try:

@@ -73,11 +73,15 @@ TAGS = [
 class RestApp(FastAPI):
     """FastAPI, with the declarations it cannot infer added to its OpenAPI document."""
 
+    def __init__(self, *, token_required: bool, **options: Any) -> None:
+        super().__init__(**options)
+        self.token_required = token_required
+
     def openapi(self) -> dict[str, Any]:
-        schema = super().openapi()
-        if "securitySchemes" not in schema.get("components", {}):
-            complete(schema)
-        return schema
+        if self.openapi_schema is None:
+            # FastAPI keeps the schema it builds; completed once, it is served as it is.
+            complete(super().openapi(), self.token_required)
+        return super().openapi()
 
 
 def create_rest_app(runtime: Runtime) -> FastAPI:
@@ -88,6 +92,7 @@ def create_rest_app(runtime: Runtime) -> FastAPI:
     )
     routers = (entry_point_router(), books_router(runtime), loans_router(runtime))
     app = RestApp(
+        token_required=runtime.settings.token is not None,
         # The routers' routes go to the app itself rather than through include_router,
         # whose lazy per-request layer costs get_book about a sixth of its time (measured).
         routes=[route for router in routers for route in router.routes],

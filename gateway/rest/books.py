@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.json_models import BookChanges, BookIn
-from gateway.metrics import label_request
 from gateway.rest.formats import Format
 from gateway.rest.links import book_path, book_resource, mount_path, page_resource
 from gateway.rest.models import BookPage, BookResource
@@ -26,7 +25,7 @@ from gateway.rest.openapi import (
 )
 from gateway.rest.preconditions import expected_version
 from gateway.rest.query import StrictQueryRoute
-from gateway.rest.requests import authorize, json_object
+from gateway.rest.requests import admit, json_object
 from gateway.runtime import Runtime
 from services import validation
 from services.models import Book
@@ -91,7 +90,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         offset: Annotated[int, Query(ge=0, le=validation.OFFSET_MAX)] = 0,
         format_override: FormatOverride = None,
     ) -> Response:
-        label_request(request.scope, "list_books")
+        admit(request, "list_books", runtime.settings.token)
         fmt = negotiate(request, format_override)
         page = await runtime.service.list_books(
             q=q, author=author, tag=tag, limit=limit, offset=offset
@@ -116,7 +115,7 @@ def books_router(runtime: Runtime) -> APIRouter:
     async def get_book(
         request: Request, isbn: IsbnPath, format_override: FormatOverride = None
     ) -> Response:
-        label_request(request.scope, "get_book")
+        admit(request, "get_book", runtime.settings.token)
         fmt = negotiate(request, format_override)
         book = await runtime.service.get_book(isbn)
         return book_reply(request, fmt, book, isbn_asked=isbn)
@@ -136,8 +135,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         openapi_extra=change(json_body(BookIn)),
     )
     async def add_book(request: Request) -> Response:
-        label_request(request.scope, "add_book")
-        authorize(request, runtime.settings.token)
+        admit(request, "add_book", runtime.settings.token)
         fmt = negotiate(request)
         fields = await json_object(request, runtime.settings)
         book = await runtime.service.add_book(fields)
@@ -163,8 +161,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         ),
     )
     async def update_book(request: Request, isbn: IsbnPath) -> Response:
-        label_request(request.scope, "update_book")
-        authorize(request, runtime.settings.token)
+        admit(request, "update_book", runtime.settings.token)
         fmt = negotiate(request)
         changes = await json_object(request, runtime.settings)
         service = runtime.service
@@ -190,8 +187,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         openapi_extra=change(None, IF_MATCH),
     )
     async def remove_book(request: Request, isbn: IsbnPath) -> Response:
-        label_request(request.scope, "remove_book")
-        authorize(request, runtime.settings.token)
+        admit(request, "remove_book", runtime.settings.token)
         service = runtime.service
         expected = await expected_version(service, isbn, request.headers.get("if-match"))
         await service.remove_book(isbn, expected)

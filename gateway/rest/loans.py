@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.json_models import BorrowIn
-from gateway.metrics import label_request
 from gateway.rest.formats import Format
 from gateway.rest.json_body import reject_unknown, returned_flag
 from gateway.rest.links import loan_list_resource, loan_path, loan_resource, mount_path
@@ -28,7 +27,7 @@ from gateway.rest.openapi import (
     representation,
 )
 from gateway.rest.query import StrictQueryRoute
-from gateway.rest.requests import authorize, json_object
+from gateway.rest.requests import admit, json_object
 from gateway.runtime import Runtime
 from services.models import Loan
 
@@ -74,7 +73,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         isbn: Annotated[str | None, Query(description="only loans of this book")] = None,
         format_override: FormatOverride = None,
     ) -> Response:
-        label_request(request.scope, "list_loans")
+        admit(request, "list_loans", runtime.settings.token)
         fmt = negotiate(request, format_override)
         loans = await runtime.service.list_loans(member=member, open_only=open_only, isbn=isbn)
         data = loan_list_resource(loans, mount_path(request.scope), request.url.query)
@@ -95,7 +94,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
     async def get_loan(
         request: Request, loan_id: LoanIdPath, format_override: FormatOverride = None
     ) -> Response:
-        label_request(request.scope, "get_loan")
+        admit(request, "get_loan", runtime.settings.token)
         fmt = negotiate(request, format_override)
         return loan_reply(request, fmt, await runtime.service.get_loan(loan_id))
 
@@ -115,8 +114,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         openapi_extra=change(json_body(BorrowIn)),
     )
     async def borrow_book(request: Request) -> Response:
-        label_request(request.scope, "borrow_book")
-        authorize(request, runtime.settings.token)
+        admit(request, "borrow_book", runtime.settings.token)
         fmt = negotiate(request)
         fields = await json_object(request, runtime.settings)
         reject_unknown(fields, ("isbn", "member"), "loan request")
@@ -140,8 +138,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         ),
     )
     async def return_book(request: Request, loan_id: LoanIdPath) -> Response:
-        label_request(request.scope, "return_book")
-        authorize(request, runtime.settings.token)
+        admit(request, "return_book", runtime.settings.token)
         fmt = negotiate(request)
         returned_flag(await json_object(request, runtime.settings))
         return loan_reply(request, fmt, await runtime.service.return_book(loan_id))

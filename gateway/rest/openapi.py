@@ -16,6 +16,7 @@ from gateway.rest.formats import MEDIA_TYPES, Format
 from gateway.rest.models import LoanReturn, Problem
 from gateway.rest.problems import PROBLEM_JSON, PROBLEM_XML, WWW_AUTHENTICATE
 from gateway.rest.xml_form import PROBLEM_NAMESPACE
+from services.operations import CHANGES
 
 BEARER = "bearerAuth"
 _SCHEMAS = "#/components/schemas/{model}"
@@ -117,8 +118,11 @@ def json_body(model: type[BaseModel], *media_types: str) -> dict[str, Any]:
 
 
 def change(body: dict[str, Any] | None = None, *parameters: dict[str, Any]) -> dict[str, Any]:
-    """openapi_extra of a change: it needs the bearer token, and may take a body."""
-    extra: dict[str, Any] = {"security": [{BEARER: []}]}
+    """openapi_extra of a change: its body, if any, and parameters.
+
+    Its security requirement is `complete`'s to add, only when the server runs with a token.
+    """
+    extra: dict[str, Any] = {}
     if body is not None:
         extra["requestBody"] = body
     if parameters:
@@ -160,7 +164,33 @@ def _describe_xml(schemas: dict[str, Any]) -> None:
         array["items"]["xml"] = {"name": entry}
 
 
-def complete(schema: dict[str, Any]) -> dict[str, Any]:
+def declare_security(schema: dict[str, Any], token_required: bool) -> None:
+    """The bearer token on the contract's changes, as the server runs: with a token, each change
+    requires it; without one, nothing does, and no change can answer 401 or 403."""
+    changes = [
+        operation
+        for operations in schema.get("paths", {}).values()
+        for operation in operations.values()
+        if operation.get("operationId") in CHANGES
+    ]
+    if not token_required:
+        for operation in changes:
+            for status in ("401", "403"):
+                operation.get("responses", {}).pop(status, None)
+        return
+    schema["components"]["securitySchemes"] = {
+        BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The API token (ROSETTA_API_TOKEN). This server runs with one: "
+            "every change needs it; reads never do.",
+        }
+    }
+    for operation in changes:
+        operation["security"] = [{BEARER: []}]
+
+
+def complete(schema: dict[str, Any], token_required: bool) -> dict[str, Any]:
     """Adds what FastAPI cannot infer: input and problem schemas, the bearer scheme, XML."""
     components = schema.setdefault("components", {})
     _, definitions = models_json_schema(
@@ -176,14 +206,7 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for name, definition in definitions.get("$defs", {}).items():
         schemas.setdefault(name, definition)
-    components["securitySchemes"] = {
-        BEARER: {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "The API token (ROSETTA_API_TOKEN). Every change needs it when "
-            "the server runs with one; reads never do.",
-        }
-    }
+    declare_security(schema, token_required)
     _describe_xml(schemas)
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():

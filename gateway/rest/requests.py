@@ -1,4 +1,5 @@
-"""What a change request brings: the API token, and a JSON object read within the size limit.
+"""What a request brings: its operation, the API token for a change, and a JSON body read within
+the size limit.
 
 The body is counted while it streams in, so a chunked body without Content-Length is refused
 as soon as it passes the limit, never buffered whole. Its fields go to the service as they came:
@@ -11,14 +12,19 @@ import anyio
 from starlette.requests import Request
 
 from gateway.auth import bearer_token, require_token
+from gateway.metrics import label_request
 from gateway.rest.json_body import decode_object, require_json
 from gateway.rest.refusals import ContentTooLarge, RequestTimeout
 from gateway.settings import Settings
+from services.operations import CHANGES
 
 
-def authorize(request: Request, expected_token: str | None) -> None:
-    """Raises NotAllowed unless the request brings `Authorization: Bearer <the token>`."""
-    require_token(expected_token, bearer_token(request.headers.get("authorization")))
+def admit(request: Request, operation: str, expected_token: str | None) -> None:
+    """Names the request's operation for the metrics and, if the contract's table says it
+    changes data, raises NotAllowed unless it brings `Authorization: Bearer <the token>`."""
+    label_request(request.scope, operation)
+    if operation in CHANGES:
+        require_token(expected_token, bearer_token(request.headers.get("authorization")))
 
 
 async def json_object(request: Request, settings: Settings) -> dict[str, object]:

@@ -12,13 +12,15 @@ from gateway.auth import bearer_token, require_token
 from gateway.runtime import Runtime
 from gateway.soap import faults as soap_faults
 from services.errors import NotAllowed
+from services.operations import OPERATIONS
 
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 SECURITY_HEADER = f"{{{WSSE}}}Security"
 _PASSWORD = f"{{{WSSE}}}UsernameToken/{{{WSSE}}}Password"
 _PLAIN_TEXT_TYPE = "#PasswordText"
 
-CHANGES = frozenset({"AddBook", "UpdateBook", "RemoveBook", "BorrowBook", "ReturnBook"})
+CHANGES = frozenset(op.soap_name for op in OPERATIONS.values() if op.changes)
+"""The SOAP operations that need the token: the contract's changes."""
 
 
 def check_credentials(ctx: Any) -> None:

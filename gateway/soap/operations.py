@@ -1,4 +1,4 @@
-"""The eight SOAP operations, and the spyne Application that serves them.
+"""The SOAP operations, one per operation of services.operations, and their spyne Application.
 
 spyne calls these in a worker thread (see gateway.soap.endpoint); each hands its typed parameters to
 the domain service, which runs on the gateway's event loop via anyio.from_thread, and turns
@@ -50,22 +50,14 @@ from gateway.soap.xsd_types import (
     required,
 )
 from services.errors import DomainError
+from services.operations import OPERATIONS as CONTRACT
 from services.service import LibraryService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-OPERATIONS: dict[str, str] = {
-    "ListBooks": "list_books",
-    "GetBook": "get_book",
-    "AddBook": "add_book",
-    "UpdateBook": "update_book",
-    "RemoveBook": "remove_book",
-    "BorrowBook": "borrow_book",
-    "ReturnBook": "return_book",
-    "ListLoans": "list_loans",
-}
+OPERATIONS: dict[str, str] = {op.soap_name: op.name for op in CONTRACT.values()}
 """SOAP operation -> the contract's operation name, as metrics and the other protocols say it."""
 
 
@@ -212,6 +204,10 @@ class Library(ServiceBase):  # type: ignore[misc]  # spyne is untyped
             ctx, lambda s: s.list_loans(member=member, open_only=open_only, isbn=isbn)
         )
         return [loan_out(loan) for loan in loans]
+
+    @operation(required(LoanId), _returns=required(LoanOut), _out_variable_name="loan")
+    def GetLoan(ctx: Any, loan_id: str | None) -> LoanOut:  # noqa: N805
+        return loan_out(call_domain(ctx, lambda s: s.get_loan(loan_id)))
 
     @classmethod
     def call_wrapper(cls, ctx: Any, args: Any = None) -> Any:

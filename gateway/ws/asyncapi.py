@@ -13,10 +13,13 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from gateway.ws import jsonrpc
+from gateway.ws.connection import CLOSE_INTERNAL_ERROR, CLOSE_TOO_BIG, CLOSE_TOO_SLOW
 from gateway.ws.methods import METHODS, Method
 from gateway.ws.schemas import EVENT_DATA
+from gateway.ws.transport import CLOSE_GOING_AWAY, CLOSE_INVALID_DATA, CLOSE_PROTOCOL_ERROR
 from services.errors import ERROR_KINDS
 from services.events import EVENT_TYPES
+from services.operations import CHANGES, OPERATIONS
 
 SCHEMAS = "#/components/schemas/"
 CHANNEL = "rpc"
@@ -57,34 +60,54 @@ One library catalogue (books and loans), the same service that /rest and /soap s
   found, -32009 conflict, -32012 version mismatch, -32003 not allowed (`data.credentials`
   "missing" or "invalid"). `data.kind` always names the error kind, as REST's problem+json
   `kind` and SOAP's `<kind>` do. The connection stays open after any error.
-* A message over {max_body} bytes closes the connection with code 1009.
-* Events: `subscribe` with glob patterns (`book.*`, `loan.opened`); events arrive as
-  notifications of method `event`, in `seq` order, whichever protocol made the change. A
-  connection that reads its events too slowly, so that its bounded queue of pending events
-  fills up, is closed with code 1008 once the events queued for it are sent: reconnect,
-  subscribe again, and re-read what you need.
+* A batch holds at most {max_batch} requests: a longer one (or an empty one) is answered by
+  one -32600 error, and none of its requests run.
+* Events: `subscribe` with glob patterns over the event types ({event_types}); each pattern
+  must match at least one type, and it adds to the patterns the connection holds (the result
+  lists them all). `unsubscribe` drops patterns exactly as subscribed, or all of them without
+  `events`; once it is answered, no event of a dropped pattern follows. Events arrive as
+  notifications of method `event`, each once, in `seq` order, whichever protocol made the
+  change; there is no order between a call's answer and the event its change causes.
+* The server closes a connection with one of these codes:
+{close_codes}
 * {auth}
 """
+CLOSE_CODES: dict[int, str] = {
+    CLOSE_GOING_AWAY: "going away: the server is shutting down; the call being answered "
+    "gets its answer first",
+    CLOSE_TOO_SLOW: "policy violation: events were not read fast enough, so the bounded queue "
+    "of pending events filled up; it comes once the events queued are sent. Reconnect, "
+    "subscribe again, and re-read what you need",
+    CLOSE_TOO_BIG: "message too big: a message over {max_body} bytes",
+    CLOSE_INTERNAL_ERROR: "internal error: pushing events failed, or a keepalive ping went "
+    "unanswered",
+    CLOSE_INVALID_DATA: "invalid data: a text frame that is not UTF-8",
+    CLOSE_PROTOCOL_ERROR: "protocol error: a frame that breaks RFC 6455",
+}
+"""Every code the server closes with: its own (connection, transport) and its WebSocket
+library's (keepalive, frames). Ordinary closes answer the client's own code."""
+
 AUTH_REQUIRED = (
-    "add_book, update_book, remove_book, borrow_book and return_book need the API token, given "
+    f"{', '.join(name for name in OPERATIONS if name in CHANGES)} need the API token, given "
     "at the handshake; reads are public and any connection is accepted."
 )
 AUTH_OPEN = "This server has no API token: every method is open."
 
 
 def asyncapi_document(
-    host: str, secure: bool, token_required: bool, max_body: int
+    host: str, secure: bool, token_required: bool, max_body: int, max_batch: int
 ) -> dict[str, Any]:
     server = {
         "host": host,
         "protocol": "wss" if secure else "ws",
         "description": "The gateway that also serves /rest and /soap.",
     }
-    return {**_document(token_required, max_body), "servers": {"rosetta": server}}
+    document = _document(token_required, max_body, max_batch)
+    return {**document, "servers": {"rosetta": server}}
 
 
 @functools.cache
-def _document(token_required: bool, max_body: int) -> dict[str, Any]:
+def _document(token_required: bool, max_body: int, max_batch: int) -> dict[str, Any]:
     schemas, described = _pydantic_schemas()
     messages: dict[str, Any] = {}
     operations: dict[str, Any] = {}
@@ -135,7 +158,12 @@ def _document(token_required: bool, max_body: int) -> dict[str, Any]:
         "info": {
             "title": "Rosetta library catalogue: WebSocket JSON-RPC 2.0",
             "version": version("rosetta"),
-            "description": DESCRIPTION.format(max_body=max_body, auth=auth),
+            "description": DESCRIPTION.format(
+                max_batch=max_batch,
+                event_types=", ".join(EVENT_TYPES),
+                close_codes=_close_codes(max_body),
+                auth=auth,
+            ),
         },
         "defaultContentType": "application/json",
         "channels": {
@@ -153,6 +181,12 @@ def _document(token_required: bool, max_body: int) -> dict[str, Any]:
             "securitySchemes": SECURITY_SCHEMES,
         },
     }
+
+
+def _close_codes(max_body: int) -> str:
+    return "\n".join(
+        f"  * {code} {meaning.format(max_body=max_body)}." for code, meaning in CLOSE_CODES.items()
+    )
 
 
 def _pydantic_schemas() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:

@@ -57,6 +57,7 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
             secure=request.url.scheme == "https",
             token_required=runtime.settings.token is not None,
             max_body=runtime.settings.max_body,
+            max_batch=runtime.settings.ws_max_batch,
         )
         return JSONResponse(document)
 

@@ -1,5 +1,8 @@
 """The WebSocket methods, in one table: the dispatcher runs it, the AsyncAPI document describes it.
 
+The contract's operations come from services.operations; subscribe and unsubscribe are this
+protocol's own.
+
 A method's name is the contract's operation name and its params are the operation's inputs by
 name. Params are checked here only for shape (an object with known names); the service
 validates every value, so a bad value reads the same through every protocol.
@@ -18,6 +21,7 @@ from gateway.ws import schemas as s
 from services.errors import FieldError, InvalidInput
 from services.events import validate_patterns
 from services.models import Page, book_as_dict, loan_as_dict
+from services.operations import OPERATIONS
 from services.service import LibraryService
 
 
@@ -156,71 +160,34 @@ def _patterns(value: object) -> frozenset[str]:
     return validate_patterns(value)
 
 
+def _operation(name: str, params: type[BaseModel], result: Any, handler: Handler) -> Method:
+    """The method of a contract operation, with the table's summary and change flag.
+
+    Its params model describes the params for the AsyncAPI document; it must name exactly the
+    table's parameters, and require the same ones, or the gateway does not start.
+    """
+    operation = OPERATIONS[name]
+    method = Method(name, operation.summary, params, result, handler, change=operation.changes)
+    if set(method.param_names) != set(operation.parameter_names) or set(method.required) != set(
+        operation.required
+    ):
+        raise TypeError(f"the params of the WebSocket method {name} differ from the contract's")
+    return method
+
+
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
-        Method(
-            "list_books",
-            "A page of books, filtered by text, author or tag.",
-            s.ListBooksParams,
-            BookPageOut,
-            _list_books,
-        ),
-        Method("get_book", "One book by ISBN.", s.IsbnParams, BookOut, _get_book),
-        Method(
-            "add_book",
-            "Adds a book; params are its writable fields.",
-            BookIn,
-            BookOut,
-            _add_book,
-            change=True,
-        ),
-        Method(
-            "update_book",
-            "Changes some fields of a book, optionally only if it is at `expected_version`.",
-            s.UpdateBookParams,
-            BookOut,
-            _update_book,
-            change=True,
-        ),
-        Method(
-            "remove_book",
-            "Removes a book that has no open loans; the result is null.",
-            s.IsbnParams,
-            None,
-            _remove_book,
-            change=True,
-        ),
-        Method(
-            "borrow_book",
-            "Lends a free copy of a book to a member; due in 21 days.",
-            BorrowIn,
-            LoanOut,
-            _borrow_book,
-            change=True,
-        ),
-        Method(
-            "return_book",
-            "Closes an open loan.",
-            s.LoanIdParams,
-            LoanOut,
-            _return_book,
-            change=True,
-        ),
-        Method(
-            "get_loan",
-            "One loan by id (an extension of the contract, as REST has /rest/loans/{id}).",
-            s.LoanIdParams,
-            LoanOut,
-            _get_loan,
-        ),
-        Method(
-            "list_loans",
-            "Loans, filtered by member, by book, or to the open ones.",
-            s.ListLoansParams,
-            list[LoanOut],
-            _list_loans,
-        ),
+        _operation("list_books", s.ListBooksParams, BookPageOut, _list_books),
+        _operation("get_book", s.IsbnParams, BookOut, _get_book),
+        _operation("add_book", BookIn, BookOut, _add_book),
+        _operation("update_book", s.UpdateBookParams, BookOut, _update_book),
+        _operation("remove_book", s.IsbnParams, None, _remove_book),
+        _operation("borrow_book", BorrowIn, LoanOut, _borrow_book),
+        _operation("return_book", s.LoanIdParams, LoanOut, _return_book),
+        _operation("list_loans", s.ListLoansParams, list[LoanOut], _list_loans),
+        _operation("get_loan", s.LoanIdParams, LoanOut, _get_loan),
+        # The event methods are this protocol's own: REST and SOAP have no subscriptions.
         Method(
             "subscribe",
             "Adds event patterns to this connection's subscription; returns all of them.",

@@ -20,6 +20,10 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from gateway.settings import Settings
 
 CLOSE_GOING_AWAY = 1001
+# Sent by the websockets library under uvicorn, not by the gateway's code: named here so
+# that the AsyncAPI document can list every code a client may see.
+CLOSE_PROTOCOL_ERROR = 1002
+CLOSE_INVALID_DATA = 1007
 GOING_AWAY_REASON = "the server is shutting down"
 PROTOCOL = "gateway.ws.transport:GoingAwayProtocol"  # by name: worker processes import it
 

@@ -14,8 +14,9 @@ from typing import IO, Any
 
 import pytest
 
-from clients.command_line import bind
+from clients.arguments import usage
 from clients.rest import RestClient
+from services.operations import OPERATIONS
 from tests.live import LiveGateway
 from tests.support import book_fields, fresh_isbn
 
@@ -74,34 +75,34 @@ def test_a_script_without_a_gateway_says_so(module: str) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_a_script_explains_its_usage(gateway: LiveGateway) -> None:
-    nothing = run("clients.rest", url=gateway.url)
-    unknown = run("clients.rest", "fly_away", url=gateway.url)
-    short = run("clients.rest", "borrow_book", "9780132350884", url=gateway.url)
-    assert nothing.returncode == unknown.returncode == 2
-    assert "usage: python -m clients.rest OPERATION" in nothing.stdout
-    assert "unknown operation 'fly_away'" in unknown.stderr
-    assert "list_books, get_book, add_book" in unknown.stdout
-    assert short.returncode == 1
-    assert "usage: borrow_book isbn member" in short.stderr
+@pytest.mark.parametrize("module", MODULES)
+def test_a_script_lists_its_operations_and_their_keys_on_help(module: str) -> None:
+    done = run(module, "--help", url="http://127.0.0.1:9")  # no gateway needed
+    assert done.returncode == 0
+    assert f"usage: python -m {module} OPERATION" in done.stdout
+    for operation in OPERATIONS.values():
+        assert f"  {usage(operation)}\n" in done.stdout
+    assert ("watch [PATTERN ...]" in done.stdout) == (module == "clients.ws")
 
 
-def test_arguments_of_text_fields_stay_text() -> None:
-    client = RestClient("http://127.0.0.1:9")
-    try:
-        assert bind(client.list_books, ["q=1984", "limit=5"]) == {"q": "1984", "limit": 5}
-        assert bind(client.list_loans, ["open_only=true"]) == {"open_only": True}
-        assert bind(client.add_book, ["price=9.90", "copies=2", 'tags=["a"]']) == {
-            "price": "9.90",
-            "copies": 2,
-            "tags": ["a"],
-        }
-        assert bind(client.update_book, ["9780132350884", "expected_version=3"]) == {
-            "isbn": "9780132350884",
-            "expected_version": 3,
-        }
-    finally:
-        client.close()
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        ((), "python -m clients.rest: name an operation; --help lists them with their keys"),
+        (("fly_away",), "unknown operation 'fly_away'; choose one of: list_books, get_book,"),
+        (("get_book",), "get_book needs isbn; usage: get_book isbn=..."),
+        (("borrow_book", "9780132350884"), "borrow_book needs member; usage: borrow_book isbn="),
+        (("get_book", "isbn=1", "colour=red"), "get_book takes no 'colour'; its keys: isbn"),
+        (("list_books", "limit=five"), "limit must be a whole number, not 'five'; e.g. limit=5"),
+    ],
+)
+def test_a_wrong_command_line_gets_one_line_and_status_2(
+    words: tuple[str, ...], message: str
+) -> None:
+    done = run("clients.rest", *words, url="http://127.0.0.1:9")  # refused before any call
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert len(done.stderr.splitlines()) == 1
 
 
 def pump(stream: IO[str], lines: queue.Queue[str]) -> None:

@@ -45,7 +45,9 @@ def test_values_keep_the_type_of_the_parameter_they_fill() -> None:
 
 
 def test_a_list_may_be_given_as_json_and_emptied() -> None:
-    assert parse_arguments("update_book", ['authors=["A, B", "C"]', "tags=[]"]) == {
+    words = ["isbn=9780132350884", 'authors=["A, B", "C"]', "tags=[]"]
+    assert parse_arguments("update_book", words) == {
+        "isbn": "9780132350884",
         "authors": ["A, B", "C"],
         "tags": [],
     }

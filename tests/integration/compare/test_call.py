@@ -113,6 +113,8 @@ def test_an_error_answer_is_named_by_its_kind(gateway: LiveGateway) -> None:
         (["rest", "get_book", "isbn=1", "colour=red"], "get_book takes no 'colour'"),
         (["rest", "list_books", "limit=many"], "limit must be a whole number"),
         (["rest", "get_book", ISBN, "extra"], "unexpected argument 'extra'"),
+        (["rest", "get_book"], "get_book needs isbn; usage: get_book isbn=..."),
+        (["ws", "get_loan"], "get_loan needs loan_id; usage: get_loan loan_id=..."),
     ],
 )
 def test_a_wrong_command_line_is_refused_before_any_call(

@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from clients.arguments import usage
 from clients.equality import normalise
 from clients.rest import RestClient
 from rosetta.cli import main
 from services.isbn import normalize_isbn
+from services.operations import OPERATIONS
 from services.sample_data import SAMPLE_BOOKS
 from tests.conftest import API_TOKEN
 from tests.live import LiveGateway
+from tests.support import book_fields
 
 ROSETTA = str(Path(sys.executable).parent / "rosetta")
 
@@ -52,12 +55,14 @@ def test_changes_on_a_gateway_with_a_token_need_the_token(
     ("words", "message"),
     [
         ([], "name an operation to compare, or use --all"),
-        (["get_bok"], "unknown operation 'get_bok'; choose one of: get_book"),
+        (["get_bok"], "unknown operation 'get_bok'; choose one of: list_books, get_book"),
         (["get_book", "isbn=1", "colour=red"], "get_book takes no 'colour'"),
         (["list_books", "limit=ten"], "limit must be a whole number, not 'ten'"),
         (["list_loans", "open_only=maybe"], "open_only must be true or false"),
         (["return_book", "loan_id=abc"], "give no loan_id"),
         (["get_book", "--all"], "--all compares every operation"),
+        (["get_book"], "get_book needs isbn; usage: get_book isbn=..."),
+        (["get_loan", "member=ada"], "get_loan takes no 'member'; its keys: loan_id"),
     ],
 )
 def test_a_wrong_command_line_gets_exit_status_2(
@@ -68,6 +73,57 @@ def test_a_wrong_command_line_gets_exit_status_2(
 
     assert refused.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_get_loan_is_compared_on_a_scratch_loan_that_is_cleaned_up(
+    gateway: LiveGateway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rest = RestClient(gateway.url)
+    try:
+        open_before = len(rest.list_loans(member="rosetta-compare", open_only=True))
+        main(["compare", "get_loan", "--runs", "1", "--format", "csv", "--url", gateway.url])
+        assert "same domain values as REST,baseline,yes,yes" in capsys.readouterr().out
+        assert len(rest.list_loans(member="rosetta-compare", open_only=True)) == open_before
+    finally:
+        rest.close()
+
+
+def test_get_loan_compares_the_loan_it_is_given(
+    gateway: LiveGateway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rest = RestClient(gateway.url)
+    try:
+        book = rest.add_book(**book_fields())
+        loan = rest.borrow_book(book.isbn, "ada")
+        words = ["get_loan", f"loan_id={loan.id}", "--runs", "1", "--format", "csv"]
+        main(["compare", *words, "--url", gateway.url])
+        assert "same domain values as REST,baseline,yes,yes" in capsys.readouterr().out
+        rest.return_book(loan.id)
+    finally:
+        rest.close()
+
+
+def test_rosetta_alone_names_its_commands_with_an_example_each() -> None:
+    status, out, _ = run()
+
+    assert status == 2
+    assert "usage: rosetta" in out
+    for example in (
+        "rosetta serve --port 8000",
+        "rosetta call rest get_book isbn=9780132350884",
+        "rosetta compare get_book isbn=9780132350884 --runs 5",
+    ):
+        assert example in out
+
+
+@pytest.mark.parametrize("command", ["call", "compare"])
+def test_help_lists_every_operation_with_its_keys(command: str) -> None:
+    status, out, _ = run(command, "--help")
+
+    assert status == 0
+    assert f"usage: rosetta {command}" in out
+    for operation in OPERATIONS.values():
+        assert f"  {usage(operation)}\n" in out
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,7 @@ def test_the_form_offers_the_contracts_operations_with_their_fields(gateway: Liv
         "borrow_book",
         "return_book",
         "list_loans",
+        "get_loan",
     ]
     add_book = {field["name"]: field for field in operations["add_book"]["fields"]}
     assert set(add_book) == set(BookIn.model_fields)
@@ -139,6 +140,15 @@ def test_return_book_returns_a_loan_the_demo_opened(gateway: LiveGateway) -> Non
     for each in result["results"]:
         assert each["ok"] is True
         assert each["answer"]["returned_at"] is not None
+
+
+def test_get_loan_reads_one_loan_the_demo_opened_and_cleans_up(gateway: LiveGateway) -> None:
+    result = run(gateway, {"operation": "get_loan"}).json()
+    assert result["agree"] is True
+    answers = [each["answer"] for each in result["results"]]
+    assert all(each["ok"] for each in result["results"])
+    assert answers[0]["id"] == answers[1]["id"] == answers[2]["id"]
+    assert httpx.get(f"{gateway.rest_url}/books/{answers[0]['isbn']}").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -81,10 +81,29 @@ def test_every_change_works_with_the_token(trusted: httpx.Client) -> None:
     assert trusted.delete(path).status_code == 204
 
 
+CHANGES = [
+    ("/books", "post"),
+    ("/books/{isbn}", "patch"),
+    ("/books/{isbn}", "delete"),
+    ("/loans", "post"),
+    ("/loans/{loan_id}", "patch"),
+]
+READS = [
+    ("/books", "get"),
+    ("/books/{isbn}", "get"),
+    ("/loans", "get"),
+    ("/loans/{loan_id}", "get"),
+]
+
+
 def test_the_openapi_document_declares_the_bearer_scheme(anonymous: httpx.Client) -> None:
     document = anonymous.get("/openapi.json").json()
     scheme = document["components"]["securitySchemes"]["bearerAuth"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
-    assert document["paths"]["/books"]["post"]["security"] == [{"bearerAuth": []}]
-    assert "security" not in document["paths"]["/books"]["get"]
+    for path, method in CHANGES:
+        operation = document["paths"][path][method]
+        assert operation["security"] == [{"bearerAuth": []}]
+        assert {"401", "403"} <= set(operation["responses"])
+    for path, method in READS:
+        assert "security" not in document["paths"][path][method]
     assert "runs with an API token" in document["info"]["description"]

@@ -25,6 +25,7 @@ CONTRACT_OPERATIONS = {
     "BorrowBook",
     "ReturnBook",
     "ListLoans",
+    "GetLoan",
 }
 
 
@@ -207,6 +208,16 @@ def test_an_unknown_book_is_not_found(soap: Any) -> None:
 
 def test_an_unknown_loan_is_not_found(soap: Any) -> None:
     fault = fault_of(soap.ReturnBook, loan_id="no-such-loan")
+    assert fault.code.endswith("Client.NotFound")
+    assert detail(fault, "kind") == "not_found"
+
+
+def test_get_loan_reads_a_loan_and_faults_on_an_unknown_one(soap: Any) -> None:
+    added = soap.AddBook(**book_args())
+    loan = soap.BorrowBook(isbn=added.isbn, member="ada")
+    read = soap.GetLoan(loan_id=loan.id)
+    assert (read.id, read.isbn, read.member, read.returned_at) == (loan.id, added.isbn, "ada", None)
+    fault = fault_of(soap.GetLoan, loan_id="no-such-loan")
     assert fault.code.endswith("Client.NotFound")
     assert detail(fault, "kind") == "not_found"
 
