@@ -1,8 +1,7 @@
-"""What a change request brings: the API token, and a JSON object read within the size limit.
+"""What a change request brings: the API token, and a JSON object.
 
-The body is counted while it streams in, so a chunked body without Content-Length is refused
-as soon as it passes the limit, never buffered whole. Its fields go to the service as they came:
-the service validates them, so every protocol reports the same broken rules.
+The body is read by the gateway's bounded, timed reader (gateway/body.py). Its fields go to the
+service as they came: the service validates them, so every protocol reports the same broken rules.
 """
 
 from __future__ import annotations
@@ -10,11 +9,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import anyio
 from starlette.requests import Request
 
 from gateway.auth import bearer_token, require_token
-from gateway.rest.refusals import ContentTooLarge, RequestTimeout, UnsupportedMediaType
+from gateway.body import BodyRefused, read_body
+from gateway.rest.refusals import UnsupportedMediaType, refusal_of
 from gateway.settings import Settings
 from services.errors import FieldError, InvalidInput
 
@@ -42,19 +41,10 @@ async def json_object(request: Request, settings: Settings) -> dict[str, object]
             f"the request body must be JSON, not {content_type or 'undeclared'}",
             headers=_accepted_here(request),
         )
-    max_body, timeout = settings.max_body, settings.body_timeout
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_body:
-        raise ContentTooLarge(_too_large(max_body))
     try:
-        with anyio.fail_after(timeout):
-            body = await _read_within(request, max_body)
-    except TimeoutError:
-        raise RequestTimeout(
-            f"the request body did not arrive within {timeout:g} seconds",
-            # The rest of the body may still be on its way: this connection cannot go on.
-            headers={"Connection": "close"},
-        ) from None
+        body = await read_body(request.scope, request.receive, settings)
+    except BodyRefused as refused:
+        raise refusal_of(refused) from None
     try:
         # Decimal keeps a price such as 12.10 exact; the service rejects it where a number is wrong.
         value = json.loads(body, parse_float=Decimal)
@@ -69,17 +59,6 @@ async def json_object(request: Request, settings: Settings) -> dict[str, object]
             [FieldError("body", f"must be a JSON object, not {_json_type(value)}")],
         )
     return value
-
-
-async def _read_within(request: Request, max_body: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body:
-            raise ContentTooLarge(_too_large(max_body))
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def reject_unknown(fields: dict[str, object], allowed: tuple[str, ...], what: str) -> None:
@@ -107,7 +86,3 @@ def _accepted_here(request: Request) -> dict[str, str]:
     if request.method == "PATCH":
         return {"Accept-Patch": MERGE_PATCH_MEDIA_TYPES}
     return {"Accept-Post": JSON_MEDIA_TYPES}
-
-
-def _too_large(max_body: int) -> str:
-    return f"the request body is larger than the limit of {max_body} bytes"
