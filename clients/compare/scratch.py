@@ -8,13 +8,12 @@ What the service keeps by design stays: the events, and the history of the scrat
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from clients.arguments import WRITES
 from clients.interface import LibraryClient, RemoteError
-from services.isbn import isbn13_check_digit
+from services.isbn import fresh_isbn
 from services.models import WRITABLE_BOOK_FIELDS, book_as_dict
 
 SCRATCH_MEMBER = "rosetta-compare"
@@ -36,18 +35,11 @@ MASKED: dict[str, tuple[str, ...]] = {
     "borrow_book": ("id", "isbn", "borrowed_at"),
     "return_book": ("id", "isbn", "borrowed_at", "returned_at"),
 }
-_random = random.SystemRandom()
 T = TypeVar("T")
 
 
 class ScratchError(Exception):
     """The scratch book could not be made: the book to copy is missing, or a change is refused."""
-
-
-def fresh_isbn() -> str:
-    """A valid ISBN-13 in the 979-8 range, where the sample books are not."""
-    first12 = "9798" + "".join(str(_random.randrange(10)) for _ in range(8))
-    return first12 + isbn13_check_digit(first12)
 
 
 class Scratchpad:
