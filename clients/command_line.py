@@ -14,10 +14,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import httpx
-from websockets.exceptions import WebSocketException
-
-from clients.interface import LibraryClient, RemoteError
+from clients.interface import UNREACHABLE, LibraryClient, RemoteError
 from services.models import Book, Loan, Page, book_as_dict, loan_as_dict
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -33,10 +30,6 @@ OPERATIONS = (
     "list_loans",
 )
 """The contract's operations: what every client offers, so what every script runs."""
-
-# What each client's library raises when it cannot talk to the gateway at all: refused
-# connections (and zeep's requests errors) are OSErrors; httpx and websockets have their own.
-UNREACHABLE = (OSError, httpx.TransportError, WebSocketException)
 
 # Book fields that **fields and **changes take, with the type the contract gives them.
 _BOOK_FIELD_TYPES: Mapping[str, str] = {

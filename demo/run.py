@@ -13,12 +13,12 @@ import time
 from typing import Any
 
 from clients.command_line import as_json
-from clients.compare.measure import MAKERS, TRANSPORT_ERRORS
+from clients.compare.measure import MAKERS
 from clients.compare.report import NAMES
 from clients.compare.results import PROTOCOLS
 from clients.compare.scratch import MASKED, ScratchError, Scratchpad
 from clients.equality import differences, normalise
-from clients.interface import LibraryClient, RemoteError
+from clients.interface import UNREACHABLE, LibraryClient, RemoteError
 from clients.rest import RestClient
 from clients.wire.conversation import traffic
 from clients.wire.proxy import Position, WireError, WireTap
@@ -27,7 +27,7 @@ from demo.operations import RunRequest
 
 # What stops a run before the three answers are in: the scratch books cannot be made, the
 # proxy cannot start, or the gateway cannot be called back.
-RUN_FAILURES = (ScratchError, WireError, *TRANSPORT_ERRORS)
+RUN_FAILURES = (ScratchError, WireError, *UNREACHABLE)
 
 
 def run_all(base_url: str, request: RunRequest) -> dict[str, Any]:

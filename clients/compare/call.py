@@ -13,8 +13,8 @@ from typing import TextIO
 
 from clients.arguments import ArgumentError, parse_arguments
 from clients.command_line import as_json
-from clients.compare.measure import MAKERS, TRANSPORT_ERRORS, CompareError, check_gateway
-from clients.interface import LibraryClient, RemoteError
+from clients.compare.measure import MAKERS, CompareError, check_gateway
+from clients.interface import UNREACHABLE, LibraryClient, RemoteError
 from clients.wire.printing import conversation
 from clients.wire.proxy import WireError, WireTap, upstream_of
 
@@ -62,7 +62,7 @@ def run_call(
     except (CompareError, WireError) as error:
         print(f"rosetta call: {error}", file=err)
         return 1
-    except TRANSPORT_ERRORS as error:
+    except UNREACHABLE as error:
         print(f"rosetta call: lost the gateway at {url}: {error}", file=err)
         return 1
 

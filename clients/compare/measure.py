@@ -17,14 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from websockets.exceptions import WebSocketException
 
 from clients.arguments import WRITES, describe
 from clients.compare.results import PROTOCOLS, Comparison, Flow, Measurement
 from clients.compare.scratch import MASKED, Scratchpad
 from clients.compare.weight import weigh
 from clients.equality import differences, normalise
-from clients.interface import LibraryClient, RemoteError
+from clients.interface import UNREACHABLE, LibraryClient, RemoteError
 from clients.rest import RestClient
 from clients.soap import SoapClient
 from clients.wire.conversation import Message, Traffic, messages, traffic
@@ -37,8 +36,6 @@ MAKERS: dict[str, Callable[..., LibraryClient]] = {
     "websocket": WsClient,
 }
 WIRE_REPEATS = 3
-# What a lost or absent gateway looks like through each client library.
-TRANSPORT_ERRORS = (OSError, httpx.TransportError, WebSocketException)
 
 
 class CompareError(Exception):
@@ -80,7 +77,7 @@ def compare(
             timings = _latency_pass(url, operation, pad, runs, token)
         finally:
             pad.clean()
-    except TRANSPORT_ERRORS as error:
+    except UNREACHABLE as error:
         raise CompareError(f"lost the gateway at {url}: {error}") from None
     finally:
         helper.close()
