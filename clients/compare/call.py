@@ -19,7 +19,6 @@ from clients.wire.printing import conversation
 from clients.wire.proxy import WireError, WireTap, upstream_of
 
 ALIASES = {"ws": "websocket"}
-PROTOCOL_CHOICES = (*MAKERS, *ALIASES)
 WIRE_MAX = 4096
 
 

@@ -37,10 +37,6 @@ class Engines:
     writer: AsyncEngine
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.writer.dialect.name == "sqlite"
-
-    @property
     def is_postgresql(self) -> bool:
         return self.writer.dialect.name == "postgresql"
 
