@@ -1,4 +1,4 @@
-"""ISBN-13: the only identifier a book has."""
+"""ISBN-13, the only identifier a book has: checked, normalised, and made fresh for new books."""
 
 from __future__ import annotations
 
