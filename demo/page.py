@@ -22,8 +22,8 @@ from starlette.staticfiles import StaticFiles
 from demo.operations import catalogue, parse_run
 from gateway.auth import require_token
 from gateway.body import BodyRefused, read_body
-from gateway.rest.problems import KINDS, on_domain_error, problem_response
-from gateway.rest.refusals import RestProblem, refusal_of
+from gateway.rest.problems import KINDS, on_domain_error, on_rest_problem, problem_response
+from gateway.rest.refusals import refusal_of
 from gateway.runtime import Runtime
 from services.errors import DomainError, FieldError, InvalidInput
 
@@ -63,7 +63,7 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
         except DomainError as error:
             return await on_domain_error(request, error)
         except BodyRefused as refused:
-            return problem_of(request, refusal_of(refused))
+            return await on_rest_problem(request, refusal_of(refused))
         except ClientDisconnect:
             # Nobody is left to read an answer; this one only ends the exchange.
             return Response(status_code=400)
@@ -114,20 +114,6 @@ def run_failure(request: Request, error: Exception) -> Response:
         status=status,
         detail=detail,
         kind=kind,
-        xml_allowed=False,
-    )
-
-
-def problem_of(request: Request, refusal: RestProblem) -> Response:
-    """A refusal of the run request, as the REST adapter answers it, in JSON for the page."""
-    return problem_response(
-        request,
-        name=refusal.name,
-        title=refusal.title,
-        status=refusal.status,
-        detail=refusal.detail,
-        kind=refusal.kind,
-        headers=refusal.headers,
         xml_allowed=False,
     )
 
