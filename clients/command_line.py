@@ -12,18 +12,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import httpx
-from websockets.exceptions import WebSocketException
-
 from clients.arguments import ArgumentError, operations_help, parse_arguments
-from clients.interface import LibraryClient, RemoteError
+from clients.interface import UNREACHABLE, LibraryClient, RemoteError
 from services.models import Book, Loan, Page, book_as_dict, loan_as_dict
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-
-# What each client's library raises when it cannot talk to the gateway at all: refused
-# connections (and zeep's requests errors) are OSErrors; httpx and websockets have their own.
-UNREACHABLE = (OSError, httpx.TransportError, WebSocketException)
 
 
 def script_help(program: str, more_usage: Sequence[str] = ()) -> str:

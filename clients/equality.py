@@ -54,9 +54,5 @@ def differences(
     return found
 
 
-def all_equal(answers: Mapping[str, Any], ignore: Iterable[str] = ()) -> bool:
-    return not differences(answers, ignore)
-
-
 def _lines(data: Any) -> list[str]:
     return [line + "\n" for line in json.dumps(data, indent=2, sort_keys=True).splitlines()]

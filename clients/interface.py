@@ -12,14 +12,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+import httpx
+from websockets.exceptions import WebSocketException
+
 from services.models import Book, Loan, Page
+
+# What each client's library raises when it cannot talk to the gateway at all: refused
+# connections (and zeep's requests errors) are OSErrors; httpx and websockets have their own.
+UNREACHABLE = (OSError, httpx.TransportError, WebSocketException)
 
 
 class RemoteError(Exception):
     """An error answer, whatever the protocol, named by the contract's domain error kind.
 
     Not reaching the gateway at all is no answer: each client lets its library's own error
-    through for that (clients.command_line.UNREACHABLE lists them).
+    through for that (UNREACHABLE lists them).
     """
 
     def __init__(self, kind: str, message: str, protocol: str, details: Any = None) -> None:

@@ -14,14 +14,16 @@ from importlib import resources
 from typing import Any
 
 import anyio
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from demo.operations import catalogue, parse_run
 from gateway.auth import require_token
-from gateway.rest.problems import KINDS, on_domain_error, problem_response
+from gateway.body import BodyRefused, read_body
+from gateway.rest.problems import KINDS, on_domain_error, on_rest_problem, problem_response
+from gateway.rest.refusals import refusal_of
 from gateway.runtime import Runtime
 from services.errors import DomainError, FieldError, InvalidInput
 
@@ -54,22 +56,17 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
 
     async def run(request: Request) -> Response:
         try:
-            body = await read_json(request, runtime.settings.max_body)
-            run_request = parse_run(body)
+            body = await read_body(request.scope, request.receive, runtime.settings)
+            run_request = parse_run(as_json(body))
             if run_request.change:
                 require_token(runtime.settings.token, run_request.token)
         except DomainError as error:
             return await on_domain_error(request, error)
-        except BodyTooLarge:
-            return problem_response(
-                request,
-                name="too_large",
-                title="Request too large",
-                status=413,
-                detail=f"the run request is over {runtime.settings.max_body} bytes",
-                kind=InvalidInput.kind,
-                xml_allowed=False,
-            )
+        except BodyRefused as refused:
+            return await on_rest_problem(request, refusal_of(refused))
+        except ClientDisconnect:
+            # Nobody is left to read an answer; this one only ends the exchange.
+            return Response(status_code=400)
         # The clients' libraries (zeep, websockets...) load on the first run, not at start-up.
         from demo.run import RUN_FAILURES, run_all
 
@@ -121,16 +118,7 @@ def run_failure(request: Request, error: Exception) -> Response:
     )
 
 
-class BodyTooLarge(Exception):
-    """The request body is over the server's body limit."""
-
-
-async def read_json(request: Request, limit: int) -> Any:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyTooLarge
+def as_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except ValueError:

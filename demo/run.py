@@ -2,32 +2,31 @@
 
 The clients are the ones in clients/, unchanged, talking to this very gateway over a socket;
 the proxy (clients/wire/proxy.py) records every byte, so the page shows what crossed the wire, not
-what a client says it sent. Changes run on scratch books made and removed by the same
+what a client says it sent. Each client runs through `rosetta compare`'s own wire pass
+(clients.compare.measure.run_tapped). Changes run on scratch books made and removed by the same
 Scratchpad as `rosetta compare`, so the three runs do not collide and the catalogue is left as
 it was; the answers are compared with the same masks.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from clients.command_line import as_json
-from clients.compare.measure import MAKERS, TRANSPORT_ERRORS
+from clients.compare.measure import CLIENT_ERROR, run_tapped
 from clients.compare.report import NAMES
 from clients.compare.results import PROTOCOLS
 from clients.compare.scratch import MASKED, ScratchError, Scratchpad
-from clients.equality import differences, normalise
-from clients.interface import LibraryClient, RemoteError
+from clients.equality import differences
+from clients.interface import UNREACHABLE, RemoteError
 from clients.rest import RestClient
-from clients.wire.conversation import traffic
-from clients.wire.proxy import Position, WireError, WireTap
+from clients.wire.proxy import WireError
 from demo import wire as demo_wire
 from demo.operations import RunRequest
 
 # What stops a run before the three answers are in: the scratch books cannot be made, the
 # proxy cannot start, or the gateway cannot be called back.
-RUN_FAILURES = (ScratchError, WireError, *TRANSPORT_ERRORS)
+RUN_FAILURES = (ScratchError, WireError, *UNREACHABLE)
 
 
 def run_all(base_url: str, request: RunRequest) -> dict[str, Any]:
@@ -66,47 +65,31 @@ def run_one(
     protocol: str, base_url: str, request: RunRequest, arguments: dict[str, Any]
 ) -> tuple[dict[str, Any], Any]:
     """One client, made and called through its own proxy: what it showed, and its answer."""
-    answer: Any = None
-    error: dict[str, str] | None = None
-    seconds = 0.0
-    with WireTap(base_url) as tap:
-        opened = tap.position()
-        ready: Position | None = None
-        client: LibraryClient | None = None
-        try:
-            # zeep reads the WSDL and websockets opens its connection here: set-up, not call.
-            client = MAKERS[protocol](tap.url, token=request.token)
-            ready = tap.position()
-            began = time.perf_counter()
-            try:
-                answer = getattr(client, request.operation)(**arguments)
-            finally:
-                seconds = time.perf_counter() - began
-        except RemoteError as remote:
-            error = {"kind": remote.kind, "message": remote.message}
-        except Exception as refused:
-            # A client library may refuse a value before anything is sent (zeep checks the
-            # WSDL's types): that, too, is part of how the protocol feels to its user.
-            error = {"kind": "client_error", "message": f"{type(refused).__name__}: {refused}"}
-        finally:
-            done = tap.position()
-            if client is not None:
-                client.close()
-        ready = ready or done
-        setup, call = traffic(tap.since(opened, ready)), traffic(tap.since(ready, done))
+    # Any error is the protocol's answer here: a client library may refuse a value before
+    # anything is sent (zeep checks the WSDL's types), and that is part of how it feels to use.
+    run = run_tapped(
+        base_url, protocol, request.operation, [arguments], request.token, caught=(Exception,)
+    )
+    called, setup, call = run.outcomes[0], run.setup, run.calls[0]
     # The book each protocol changed, so the page can tell whose events are whose.
-    target = arguments.get("isbn") or getattr(answer, "isbn", None)
+    target = arguments.get("isbn") or getattr(called.answer, "isbn", None)
     view = {
         "protocol": protocol,
         "label": NAMES[protocol],
         "target": target if request.change else None,
         "arguments": as_json(arguments),
-        "ok": error is None,
-        "answer": as_json(answer),
-        "error": error,
-        "latency_ms": round(seconds * 1000, 2),
+        "ok": called.error is None,
+        "answer": as_json(called.answer),
+        "error": None if called.error is None else error_view(called.error),
+        "latency_ms": round(called.seconds * 1000, 2),
         "setup": demo_wire.summary(setup),
         "call": demo_wire.summary(call),
         "messages": demo_wire.shown(setup, "setup") + demo_wire.shown(call, "call"),
     }
-    return view, normalise(answer) if error is None else {"error": error["kind"]}
+    return view, called.comparable
+
+
+def error_view(error: Exception) -> dict[str, str]:
+    if isinstance(error, RemoteError):
+        return {"kind": error.kind, "message": error.message}
+    return {"kind": CLIENT_ERROR, "message": f"{type(error).__name__}: {error}"}

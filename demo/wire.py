@@ -121,9 +121,7 @@ def _original_headers(message: HttpMessage) -> list[tuple[str, str]]:
 
 
 def _content(message: HttpMessage) -> bytes:
-    body = message.body
-    if "chunked" in (message.header("transfer-encoding") or "").lower():
-        body = _dechunked(body)
+    body = message.content
     encoding = (message.header("content-encoding") or "").lower()
     if encoding in {"gzip", "deflate"}:
         try:
@@ -131,20 +129,3 @@ def _content(message: HttpMessage) -> bytes:
         except zlib.error:
             return body
     return body
-
-
-def _dechunked(body: bytes) -> bytes:
-    content = bytearray()
-    position = 0
-    while True:
-        line_end = body.find(b"\r\n", position)
-        if line_end < 0:
-            return bytes(content)
-        try:
-            size = int(body[position:line_end].split(b";", 1)[0], 16)
-        except ValueError:
-            return bytes(content)
-        if size == 0:
-            return bytes(content)
-        content += body[line_end + 2 : line_end + 2 + size]
-        position = line_end + 2 + size + 2

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 import demo.page
-from gateway import site
+from gateway import landing, probes
 from gateway.metrics import Metrics
 from gateway.rest import api as rest
 from gateway.runtime import Runtime
@@ -38,7 +38,8 @@ def create_app(
 
     app = Starlette(
         routes=[
-            *site.routes(runtime),
+            *landing.routes(runtime),
+            *probes.routes(runtime),
             *rest.routes(runtime),
             *soap.routes(runtime),
             *ws.routes(runtime),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from services.events import Event, EventSource
+from services.events import EventSource
 from services.models import Book, BookQuery, Loan, LoanQuery, NewBook, Page
 
 
@@ -55,6 +55,3 @@ class Storage(EventSource, Protocol):
     async def list_loans(self, query: LoanQuery) -> list[Loan]: ...
 
     async def count_books(self) -> int: ...
-
-
-__all__ = ["Event", "Storage"]

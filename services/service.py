@@ -1,4 +1,4 @@
-"""The eight operations of the contract. Adapters call these and nothing else."""
+"""The operations of the contract. Adapters call these and nothing else."""
 
 from __future__ import annotations
 

@@ -1,19 +1,10 @@
-"""Test data: valid ISBNs that no other test uses, and complete books to add."""
+"""Test data: valid ISBNs that no other test uses (services.isbn makes them), and complete books."""
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
-from services.isbn import isbn13_check_digit
-
-_random = random.Random()
-
-
-def fresh_isbn() -> str:
-    """A valid ISBN-13 in the 979-8 range, random enough not to collide within a run."""
-    first12 = "9798" + "".join(str(_random.randrange(10)) for _ in range(8))
-    return first12 + isbn13_check_digit(first12)
+from services.isbn import fresh_isbn as fresh_isbn  # the tests' one import of test data
 
 
 def book_fields(isbn: str | None = None, **overrides: Any) -> dict[str, Any]:

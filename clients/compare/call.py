@@ -13,14 +13,13 @@ from typing import TextIO
 
 from clients.arguments import ArgumentError, parse_arguments
 from clients.command_line import as_json
-from clients.compare.measure import MAKERS, TRANSPORT_ERRORS, CompareError, check_gateway
+from clients.compare.measure import MAKERS, CompareError, check_gateway
 from clients.compare.mistakes import CommandLineMistake, token_mistake
-from clients.interface import LibraryClient, RemoteError
+from clients.interface import UNREACHABLE, LibraryClient, RemoteError
 from clients.wire.printing import conversation
 from clients.wire.proxy import WireError, WireTap, upstream_of
 
 ALIASES = {"ws": "websocket"}
-PROTOCOL_CHOICES = (*MAKERS, *ALIASES)
 WIRE_MAX = 4096
 
 
@@ -67,7 +66,7 @@ def run_call(
     except (CompareError, WireError) as error:
         print(f"rosetta call: {error}", file=err)
         return 1
-    except TRANSPORT_ERRORS as error:
+    except UNREACHABLE as error:
         print(f"rosetta call: lost the gateway at {url}: {error}", file=err)
         return 1
 

@@ -15,7 +15,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from clients.arguments import describe
-from clients.compare.measure import TRANSPORT_ERRORS, CompareError, _wire_pass, invoke
+from clients.compare.measure import CompareError, invoke, wire_pass
 from clients.compare.results import Comparison, Measurement
 from clients.compare.scratch import MASKED, Scratchpad
 from clients.compare.servers import framework_server
@@ -28,6 +28,7 @@ from clients.compare.weight import (
     third_party_imports,
 )
 from clients.equality import differences
+from clients.interface import UNREACHABLE
 from clients.rest import RestClient
 from frameworks.serving import FRAMEWORKS, IMPLEMENTATIONS
 from services.operations import CHANGES
@@ -79,14 +80,14 @@ def compare_frameworks(
         pads = {name: Scratchpad(helpers[name], operation, arguments) for name in urls}
         try:
             wire = {
-                name: _wire_pass(url, "rest", operation, pads[name], token)
+                name: wire_pass(url, "rest", operation, pads[name], token)
                 for name, url in urls.items()
             }
             timings = _latency(urls, operation, pads, runs, token)
         finally:
             for pad in pads.values():
                 pad.clean()
-    except TRANSPORT_ERRORS as error:
+    except UNREACHABLE as error:
         raise CompareError(f"lost a framework's server: {error}") from None
     finally:
         for helper in helpers.values():

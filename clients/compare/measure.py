@@ -2,7 +2,8 @@
 
 Two passes per protocol, so that measuring does not change what is measured:
 - the wire pass runs one client through a counting proxy (clients/wire/proxy.py): its set-up, its
-  first call, then WIRE_REPEATS repeat calls and its closing, each counted byte by byte;
+  first call, then WIRE_REPEATS repeat calls and its closing, each counted byte by byte
+  (`run_tapped`, which the demo console runs too, for one call);
 - the latency pass calls the gateway directly, without the proxy in the way: `runs` fresh
   clients (set-up and first call, timed together), then `runs` calls on one warm client.
   Protocols take turns call by call, in a rotating order, so a slow moment is shared.
@@ -14,10 +15,10 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from websockets.exceptions import WebSocketException
 
 from clients.arguments import describe
 from clients.compare.mistakes import path_mistake, url_mistake
@@ -25,7 +26,7 @@ from clients.compare.results import PROTOCOLS, Comparison, Flow, Measurement
 from clients.compare.scratch import MASKED, Scratchpad
 from clients.compare.weight import weigh
 from clients.equality import differences, normalise
-from clients.interface import LibraryClient, RemoteError
+from clients.interface import UNREACHABLE, LibraryClient, RemoteError
 from clients.rest import RestClient
 from clients.soap import SoapClient
 from clients.wire.conversation import Message, Traffic, messages, traffic
@@ -39,8 +40,8 @@ MAKERS: dict[str, Callable[..., LibraryClient]] = {
     "websocket": WsClient,
 }
 WIRE_REPEATS = 3
-# What a lost or absent gateway looks like through each client library.
-TRANSPORT_ERRORS = (OSError, httpx.TransportError, WebSocketException)
+# The error kind of an answer the client library itself refused, before or instead of a call.
+CLIENT_ERROR = "client_error"
 
 
 class CompareError(Exception):
@@ -69,12 +70,93 @@ def check_gateway(url: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Called:
+    """One call's outcome: the answer as the client returned it, or the error it raised."""
+
+    answer: Any = None
+    error: Exception | None = None
+    seconds: float = 0.0
+
+    @property
+    def comparable(self) -> Any:
+        """The answer as plain domain values; an error as its kind, which all three share."""
+        if self.error is None:
+            return normalise(self.answer)
+        return {"error": self.error.kind if isinstance(self.error, RemoteError) else CLIENT_ERROR}
+
+
+def call_once(
+    client: LibraryClient,
+    operation: str,
+    arguments: dict[str, Any],
+    caught: tuple[type[Exception], ...] = (RemoteError,),
+) -> Called:
+    """Calls the operation; an error of the `caught` types is the outcome, others propagate."""
+    began = time.perf_counter()
+    try:
+        answer = getattr(client, operation)(**arguments)
+    except caught as error:
+        return Called(error=error, seconds=time.perf_counter() - began)
+    return Called(answer=answer, seconds=time.perf_counter() - began)
+
+
 def invoke(client: LibraryClient, operation: str, arguments: dict[str, Any]) -> Any:
     """The answer as plain domain values; an error answer as its kind, which all three share."""
-    try:
-        return normalise(getattr(client, operation)(**arguments))
-    except RemoteError as error:
-        return {"error": error.kind}
+    return call_once(client, operation, arguments).comparable
+
+
+@dataclass(frozen=True)
+class TappedRun:
+    """One client made and called through its own counting proxy: what crossed, and when."""
+
+    setup: Traffic  # making the client: zeep reads the WSDL, websockets opens its connection
+    calls: tuple[Traffic, ...]  # one per outcome
+    closing: Traffic
+    conversation: tuple[Message, ...]  # every message of every connection, in order
+    outcomes: tuple[Called, ...]
+
+
+def run_tapped(
+    url: str,
+    protocol: str,
+    operation: str,
+    plans: list[dict[str, Any]],
+    token: str | None,
+    caught: tuple[type[Exception], ...] = (RemoteError,),
+) -> TappedRun:
+    """Makes one client behind a counting proxy and calls `operation` once per plan.
+
+    An error of the `caught` types is an outcome, not a failure of the run; one raised while
+    making the client is then the only outcome, and its call carries nothing.
+    """
+    outcomes: list[Called] = []
+    with WireTap(url) as tap:
+        marks = [tap.position()]
+        client: LibraryClient | None = None
+        try:
+            client = MAKERS[protocol](tap.url, token=token)
+        except caught as error:
+            outcomes.append(Called(error=error))
+        marks.append(tap.position())
+        try:
+            if client is not None:
+                for plan in plans:
+                    outcomes.append(call_once(client, operation, plan, caught))
+                    marks.append(tap.position())
+        finally:
+            closing = tap.position()
+            if client is not None:
+                client.close()
+        marks += [closing] * (len(outcomes) + 2 - len(marks))
+        spans = [traffic(tap.since(a, b)) for a, b in itertools.pairwise(marks)]
+        return TappedRun(
+            setup=spans[0],
+            calls=tuple(spans[1:]),
+            closing=traffic(tap.since(closing)),
+            conversation=tuple(m for c in tap.connections for m in messages(c)),
+            outcomes=tuple(outcomes),
+        )
 
 
 def compare(
@@ -91,11 +173,11 @@ def compare(
     try:
         pad = Scratchpad(helper, operation, arguments)
         try:
-            wire = {p: _wire_pass(url, p, operation, pad, token) for p in PROTOCOLS}
+            wire = {p: wire_pass(url, p, operation, pad, token) for p in PROTOCOLS}
             timings = _latency_pass(url, operation, pad, runs, token)
         finally:
             pad.clean()
-    except TRANSPORT_ERRORS as error:
+    except UNREACHABLE as error:
         raise CompareError(f"lost the gateway at {url}: {error}") from None
     finally:
         helper.close()
@@ -116,40 +198,26 @@ def compare(
     )
 
 
-def _wire_pass(
+def wire_pass(
     url: str, protocol: str, operation: str, pad: Scratchpad, token: str | None
 ) -> dict[str, Any]:
     plans = [pad.next_arguments() for _ in range(1 + WIRE_REPEATS)]
-    with WireTap(url) as tap:
-        start = tap.position()
-        client = MAKERS[protocol](tap.url, token=token)
-        try:
-            built = tap.position()
-            answer = invoke(client, operation, plans[0])
-            marks = [tap.position()]
-            for plan in plans[1:]:
-                invoke(client, operation, plan)
-                marks.append(tap.position())
-        finally:
-            closing = tap.position()
-            client.close()
-        setup = traffic(tap.since(start, built))
-        first = traffic(tap.since(built, marks[0]))
-        repeats = [traffic(tap.since(a, b)) for a, b in itertools.pairwise(marks)]
-        phases = _setup_phases(setup)
-        return {
-            "protocol": protocol,
-            "connections": setup.connections + first.connections,
-            "wsdl_fetch": phases.get("wsdl"),
-            "handshake": phases.get("handshake"),
-            "other_setup": phases.get("other"),
-            "first": Flow.of(first),
-            "repeat": Flow.median([Flow.of(each) for each in repeats]),
-            "repeat_connections": max(each.connections for each in repeats),
-            "closing": Flow.of(traffic(tap.since(closing))),
-            "compression": _compression([m for c in tap.connections for m in messages(c)]),
-            "answer": answer,
-        }
+    run = run_tapped(url, protocol, operation, plans, token)
+    first, repeats = run.calls[0], run.calls[1:]
+    phases = _setup_phases(run.setup)
+    return {
+        "protocol": protocol,
+        "connections": run.setup.connections + first.connections,
+        "wsdl_fetch": phases.get("wsdl"),
+        "handshake": phases.get("handshake"),
+        "other_setup": phases.get("other"),
+        "first": Flow.of(first),
+        "repeat": Flow.median([Flow.of(each) for each in repeats]),
+        "repeat_connections": max(each.connections for each in repeats),
+        "closing": Flow.of(run.closing),
+        "compression": _compression(run.conversation),
+        "answer": run.outcomes[0].comparable,
+    }
 
 
 def _latency_pass(
@@ -216,7 +284,7 @@ def _phase_of(message: Message) -> str:
     return "other"
 
 
-def _compression(conversation: list[Message]) -> str:
+def _compression(conversation: tuple[Message, ...]) -> str:
     for message in conversation:
         if message.http is None or message.sent:
             continue

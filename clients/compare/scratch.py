@@ -9,13 +9,12 @@ What the service keeps by design stays: the events, and the history of the scrat
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from clients.compare.mistakes import token_mistake
 from clients.interface import LibraryClient, RemoteError
-from services.isbn import isbn13_check_digit
+from services.isbn import fresh_isbn
 from services.models import WRITABLE_BOOK_FIELDS, book_as_dict
 from services.operations import CHANGES, OPERATIONS
 
@@ -43,18 +42,11 @@ SUPPLIED: dict[str, tuple[str, ...]] = {
     **{name: OPERATIONS[name].required for name in CHANGES},
     "get_loan": ("loan_id",),
 }
-_random = random.SystemRandom()
 T = TypeVar("T")
 
 
 class ScratchError(Exception):
     """The scratch book could not be made: the book to copy is missing, or a change is refused."""
-
-
-def fresh_isbn() -> str:
-    """A valid ISBN-13 in the 979-8 range, where the sample books are not."""
-    first12 = "9798" + "".join(str(_random.randrange(10)) for _ in range(8))
-    return first12 + isbn13_check_digit(first12)
 
 
 class Scratchpad:

@@ -37,6 +37,15 @@ class HttpMessage:
         return self.raw[self.head_size :]
 
     @property
+    def content(self) -> bytes:
+        """The body without its chunk framing; still compressed if it was sent so."""
+        if not _is_chunked(self):
+            return self.body
+        framed = _chunked(self.raw, self.head_size)
+        spans = framed[0] if framed is not None else []
+        return b"".join(self.raw[start:end] for start, end in spans)
+
+    @property
     def framing(self) -> int:
         """Bytes that are HTTP rather than content: start line, headers, chunk sizes."""
         return len(self.raw) - self.payload
@@ -70,11 +79,12 @@ def read_message(
     status = head.status
     if response and (bodiless or status in (204, 304) or (status is not None and status < 200)):
         end, payload = body_start, 0
-    elif "chunked" in (head.header("transfer-encoding") or "").lower():
+    elif _is_chunked(head):
         framed = _chunked(stream, body_start)
         if framed is None:
             return None
-        end, payload = framed
+        spans, end = framed
+        payload = sum(stop - begin for begin, stop in spans)
     elif length is not None:
         end, payload = body_start + length, length
     elif response:
@@ -91,9 +101,13 @@ def _content_length(head: HttpMessage) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-def _chunked(stream: bytes, position: int) -> tuple[int, int] | None:
-    """Where a chunked body ends, and how much content it carried."""
-    payload = 0
+def _is_chunked(head: HttpMessage) -> bool:
+    return "chunked" in (head.header("transfer-encoding") or "").lower()
+
+
+def _chunked(stream: bytes, position: int) -> tuple[list[tuple[int, int]], int] | None:
+    """Where each chunk's content lies in a chunked body, and where the body ends."""
+    spans: list[tuple[int, int]] = []
     while True:
         line_end = stream.find(b"\r\n", position)
         if line_end < 0:
@@ -106,7 +120,7 @@ def _chunked(stream: bytes, position: int) -> tuple[int, int] | None:
         position = line_end + 2
         if size == 0:
             break
-        payload += size
+        spans.append((position, position + size))
         position += size + 2
     # Trailer fields, if any, end with an empty line like a head does.
     while True:
@@ -116,4 +130,4 @@ def _chunked(stream: bytes, position: int) -> tuple[int, int] | None:
         empty = line_end == position
         position = line_end + 2
         if empty:
-            return position, payload
+            return spans, position

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from gateway.body import BodyRefused, BodyTooLarge, BodyTooSlow
 from services.errors import InvalidInput
 
 
@@ -44,7 +45,7 @@ class UnsupportedMediaType(RestProblem):
 class ContentTooLarge(RestProblem):
     """The request body is larger than the gateway's max_body setting."""
 
-    status = 413
+    status = BodyTooLarge.status
     name = "content_too_large"
     title = "Content too large"
 
@@ -52,6 +53,12 @@ class ContentTooLarge(RestProblem):
 class RequestTimeout(RestProblem):
     """The request body did not arrive whole within the gateway's body_timeout setting."""
 
-    status = 408
+    status = BodyTooSlow.status
     name = "request_timeout"
     title = "Request timeout"
+
+
+def refusal_of(refused: BodyRefused) -> RestProblem:
+    """The problem that answers a body the gateway's reader refused."""
+    problem = ContentTooLarge if isinstance(refused, BodyTooLarge) else RequestTimeout
+    return problem(str(refused), headers=dict(refused.headers))

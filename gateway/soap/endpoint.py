@@ -2,9 +2,8 @@
 
 Why not a2wsgi: spyne behind it hangs forever on an empty POST (a StopIteration escapes into
 the thread pool) and the hung request then blocks graceful shutdown. This endpoint
-- reads the body itself, asynchronously and bounded by `max_body` (413 with a fault, chunked
-  bodies included) and `body_timeout` (408), so spyne always gets a complete body and never
-  waits on a socket;
+- reads the body first, with the gateway's bounded, timed reader (gateway/body.py: 413 or 408
+  with a fault), so spyne always gets a complete body and never waits on a socket;
 - refuses a Content-Type other than SOAP 1.1's text/xml (415), before reading the body;
 - answers what spyne mishandles with a fault of its own, never a hang, a text/plain 500 or an
   HTML page: an empty body, a method other than POST, a GET without ?wsdl;
@@ -19,7 +18,6 @@ the thread pool) and the hung request then blocks graceful shutdown. This endpoi
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import sys
@@ -34,9 +32,11 @@ from spyne import Application, MethodContext
 from spyne import const as spyne_const
 from spyne.server.wsgi import WsgiApplication
 from starlette.datastructures import URL, Headers
+from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from gateway.body import BodyRefused, read_body
 from gateway.metrics import MeasuredHTTP, label_request
 from gateway.runtime import Runtime
 from gateway.soap import faults as soap_faults
@@ -89,23 +89,14 @@ class Answer:
     error_kind: str | None = None
 
 
-class _TooLarge(Exception):
-    """The request body is over max_body."""
-
-
-class _Disconnected(Exception):
-    """The client went away before its body arrived."""
-
-
 class SoapEndpoint:
     """The ASGI app of /soap."""
 
     def __init__(self, runtime: Runtime) -> None:
-        self.max_body = runtime.settings.max_body
-        self.body_timeout = runtime.settings.body_timeout
+        self.settings = runtime.settings
         self.spyne: Application = build_application(runtime)
         self.spyne.out_protocol.event_manager.add_listener("after_serialize", _note_outcome)
-        self.wsgi = WsgiApplication(self.spyne, max_content_length=self.max_body)
+        self.wsgi = WsgiApplication(self.spyne, max_content_length=self.settings.max_body)
         self.wsdl = WsdlTemplate(self.wsgi)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -126,21 +117,14 @@ class SoapEndpoint:
             await respond(scope, send, self.fault(415, wrong_type))
             return
         try:
-            # asyncio's own timeout: anyio's cancel scope cost SOAP 7% of its time (profile).
-            async with asyncio.timeout(self.body_timeout):
-                body = await read_body(scope, receive, self.max_body)
-        except _Disconnected:
+            body = await read_body(scope, receive, self.settings)
+        except ClientDisconnect:
             # Nobody to answer; counted as the client's incomplete input, not a server fault.
             label_request(scope, UNKNOWN_OPERATION, InvalidInput.kind)
             return
-        except _TooLarge:
-            message = f"the request body is larger than {self.max_body} bytes"
-            await respond(scope, send, self.fault(413, soap_faults.invalid_input(message)))
-            return
-        except TimeoutError:
-            message = f"the request body did not arrive within {self.body_timeout:g} seconds"
-            closing = [("Connection", "close")]  # the rest of the body may still be on its way
-            await respond(scope, send, self.fault(408, soap_faults.invalid_input(message), closing))
+        except BodyRefused as refused:
+            fault = soap_faults.invalid_input(str(refused))
+            await respond(scope, send, self.fault(refused.status, fault, refused.headers))
             return
         if not body.strip():
             message = "the request body is empty: POST a SOAP 1.1 envelope"
@@ -241,25 +225,6 @@ def media_type_fault(content_type: str | None) -> KindFault | None:
     return soap_faults.invalid_input(
         f"a SOAP 1.1 request is sent as {SOAP11_MEDIA_TYPE}, not {media or 'an empty type'}"
     )
-
-
-async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    declared = Headers(scope=scope).get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def wsgi_environ(scope: Scope, body: bytes) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """The SOAP operations, one per operation of services.operations, and their spyne Application.
 
-spyne calls these in a worker thread (see gateway.soap.endpoint); each hands its typed parameters to
-the domain service, which runs on the gateway's event loop via anyio.from_thread, and turns
-the result into the XSD types. Domain errors become faults through gateway.soap.faults.
+Each hands its typed parameters to the domain service and turns the result into the XSD types;
+domain errors become faults through gateway.soap.faults. spyne runs them where
+gateway.soap.endpoint puts it: a small envelope on the event loop itself, in a greenlet that
+awaits the service directly (gateway.soap.loop_bridge); a large envelope, or a list, in a worker
+thread that hands each service call to the loop with anyio.from_thread.
 """
 
 from __future__ import annotations

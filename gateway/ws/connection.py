@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 
 class Connection:
+    """One open WebSocket, and the Caller that its method handlers are given."""
+
     def __init__(self, websocket: WebSocket, runtime: Runtime, token: str | None) -> None:
         self._websocket = websocket
         self._runtime = runtime

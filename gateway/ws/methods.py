@@ -25,8 +25,8 @@ from services.operations import OPERATIONS
 from services.service import LibraryService
 
 
-class Session(Protocol):
-    """What a handler may use of the connection that called it."""
+class Caller(Protocol):
+    """What a handler may use of the connection that called it (gateway.ws.connection)."""
 
     @property
     def service(self) -> LibraryService: ...
@@ -36,7 +36,7 @@ class Session(Protocol):
     def unsubscribe(self, patterns: frozenset[str] | None) -> frozenset[str]: ...
 
 
-Handler = Callable[[Session, dict[str, Any]], Awaitable[Any]]
+Handler = Callable[[Caller, dict[str, Any]], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Method:
         return tuple(n for n, f in self.params.model_fields.items() if f.is_required())
 
 
-async def run(method: Method, session: Session, params: object) -> Any:
+async def run(method: Method, caller: Caller, params: object) -> Any:
     """Calls the method's handler with the params by name, once their shape fits the method.
 
     Unknown names are refused here. A missing required param is passed on as null, so that
@@ -79,7 +79,7 @@ async def run(method: Method, session: Session, params: object) -> Any:
     if unknown:
         raise _invalid_params(method, unknown + [FieldError(n, "is required") for n in missing])
     try:
-        return await method.handler(session, {**dict.fromkeys(missing), **params})
+        return await method.handler(caller, {**dict.fromkeys(missing), **params})
     except InvalidInput as invalid:
         if not missing:
             raise
@@ -103,51 +103,51 @@ def page_as_dict(page: Page) -> dict[str, Any]:
     }
 
 
-async def _list_books(session: Session, p: dict[str, Any]) -> dict[str, Any]:
-    return page_as_dict(await session.service.list_books(**p))
+async def _list_books(caller: Caller, p: dict[str, Any]) -> dict[str, Any]:
+    return page_as_dict(await caller.service.list_books(**p))
 
 
-async def _get_book(session: Session, p: dict[str, Any]) -> dict[str, Any]:
-    return book_as_dict(await session.service.get_book(p["isbn"]))
+async def _get_book(caller: Caller, p: dict[str, Any]) -> dict[str, Any]:
+    return book_as_dict(await caller.service.get_book(p["isbn"]))
 
 
-async def _add_book(session: Session, p: dict[str, Any]) -> dict[str, Any]:
-    return book_as_dict(await session.service.add_book(p))
+async def _add_book(caller: Caller, p: dict[str, Any]) -> dict[str, Any]:
+    return book_as_dict(await caller.service.add_book(p))
 
 
-async def _update_book(session: Session, p: dict[str, Any]) -> dict[str, Any]:
+async def _update_book(caller: Caller, p: dict[str, Any]) -> dict[str, Any]:
     changes = {k: v for k, v in p.items() if k not in {"isbn", "expected_version"}}
-    book = await session.service.update_book(p["isbn"], changes, p.get("expected_version"))
+    book = await caller.service.update_book(p["isbn"], changes, p.get("expected_version"))
     return book_as_dict(book)
 
 
-async def _remove_book(session: Session, p: dict[str, Any]) -> None:
-    await session.service.remove_book(p["isbn"])
+async def _remove_book(caller: Caller, p: dict[str, Any]) -> None:
+    await caller.service.remove_book(p["isbn"])
 
 
-async def _borrow_book(session: Session, p: dict[str, Any]) -> dict[str, Any]:
-    return loan_as_dict(await session.service.borrow_book(p["isbn"], p["member"]))
+async def _borrow_book(caller: Caller, p: dict[str, Any]) -> dict[str, Any]:
+    return loan_as_dict(await caller.service.borrow_book(p["isbn"], p["member"]))
 
 
-async def _return_book(session: Session, p: dict[str, Any]) -> dict[str, Any]:
-    return loan_as_dict(await session.service.return_book(p["loan_id"]))
+async def _return_book(caller: Caller, p: dict[str, Any]) -> dict[str, Any]:
+    return loan_as_dict(await caller.service.return_book(p["loan_id"]))
 
 
-async def _get_loan(session: Session, p: dict[str, Any]) -> dict[str, Any]:
-    return loan_as_dict(await session.service.get_loan(p["loan_id"]))
+async def _get_loan(caller: Caller, p: dict[str, Any]) -> dict[str, Any]:
+    return loan_as_dict(await caller.service.get_loan(p["loan_id"]))
 
 
-async def _list_loans(session: Session, p: dict[str, Any]) -> list[dict[str, Any]]:
-    return [loan_as_dict(loan) for loan in await session.service.list_loans(**p)]
+async def _list_loans(caller: Caller, p: dict[str, Any]) -> list[dict[str, Any]]:
+    return [loan_as_dict(loan) for loan in await caller.service.list_loans(**p)]
 
 
-async def _subscribe(session: Session, p: dict[str, Any]) -> list[str]:
-    return sorted(session.subscribe(_patterns(p["events"])))
+async def _subscribe(caller: Caller, p: dict[str, Any]) -> list[str]:
+    return sorted(caller.subscribe(_patterns(p["events"])))
 
 
-async def _unsubscribe(session: Session, p: dict[str, Any]) -> list[str]:
+async def _unsubscribe(caller: Caller, p: dict[str, Any]) -> list[str]:
     events = p.get("events")
-    return sorted(session.unsubscribe(None if events is None else _patterns(events)))
+    return sorted(caller.unsubscribe(None if events is None else _patterns(events)))
 
 
 def _patterns(value: object) -> frozenset[str]:

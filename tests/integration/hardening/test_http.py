@@ -6,6 +6,8 @@ Each read has a timeout, so a server that hangs fails the test instead of the ru
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import socket
 from collections.abc import Iterator
 
@@ -54,6 +56,13 @@ def head_of(path: str, content_type: str, length: int) -> bytes:
 STALLED = {
     "rest": ("/rest/books", "application/json", b'{"isbn": '),
     "soap": ("/soap", "text/xml", GET_BOOK[:40]),
+    "demo": ("/demo/api/run", "application/json", b'{"operation": '),
+}
+# How each path names a refused body: a problem type, or a SOAP fault code.
+REFUSAL_MARKS = {
+    "rest": {408: b"request_timeout", 413: b"content_too_large"},
+    "soap": {408: b"Client.InvalidInput", 413: b"Client.InvalidInput"},
+    "demo": {408: b"request_timeout", 413: b"content_too_large"},
 }
 
 
@@ -68,10 +77,33 @@ def test_a_body_that_stops_arriving_is_answered_408_and_the_connection_closed(
     assert head.startswith(b"HTTP/1.1 408 ")
     assert b"connection: close" in head.lower()
     assert b"did not arrive within 0.5 seconds" in body
-    assert (b"request_timeout" if protocol == "rest" else b"Client.InvalidInput") in body
+    assert REFUSAL_MARKS[protocol][408] in body
 
 
 @pytest.mark.parametrize("protocol", sorted(STALLED))
+def test_a_body_declared_over_the_limit_is_refused_413_before_it_is_sent(
+    gateway: LiveGateway, protocol: str
+) -> None:
+    path, content_type, _ = STALLED[protocol]
+    # Only the head goes out: an answer proves the server judged the Content-Length alone.
+    head = head_of(path, content_type, gateway.settings.max_body + 1)
+    status, body = first_answer(gateway, head)
+    assert status == 413
+    assert f"larger than the limit of {gateway.settings.max_body} bytes".encode() in body
+    assert REFUSAL_MARKS[protocol][413] in body
+
+
+def first_answer(gateway: LiveGateway, request: bytes) -> tuple[int, bytes]:
+    """Sends raw bytes and reads the one answer that comes back: its status and body."""
+    host, port = gateway.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as raw:
+        raw.sendall(request)
+        with contextlib.closing(http.client.HTTPResponse(raw)) as answer:
+            answer.begin()
+            return answer.status, answer.read()
+
+
+@pytest.mark.parametrize("protocol", ["rest", "soap"])
 def test_a_body_cut_off_by_a_client_that_leaves_is_no_server_fault(
     gateway: LiveGateway, protocol: str
 ) -> None:

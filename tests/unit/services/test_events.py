@@ -8,7 +8,7 @@ import pytest
 
 from services.errors import InvalidInput
 from services.events import Event, EventHub, validate_patterns
-from tests.unit.fakes import FakeStorage
+from tests.unit.services.fakes import FakeStorage
 
 pytestmark = pytest.mark.anyio
 AT = datetime(2026, 1, 1, tzinfo=UTC)

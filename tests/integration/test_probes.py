@@ -1,4 +1,4 @@
-"""The pages around the APIs: landing page, liveness, metrics."""
+"""The probes: liveness at /healthz, metrics by protocol and operation at /metrics."""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ import pytest
 
 from clients.interface import RemoteError
 from tests.live import LiveGateway
-
-
-def test_landing_page_links_to_every_protocols_docs(gateway: LiveGateway) -> None:
-    page = httpx.get(gateway.url + "/")
-    assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html")
-    for target in ("/rest/docs", "/rest/openapi.json", "/soap?wsdl", "/ws/asyncapi.json"):
-        assert f'href="{gateway.url}{target}"' in page.text
 
 
 def test_healthz_answers_ok(gateway: LiveGateway) -> None:

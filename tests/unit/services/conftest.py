@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.service import LibraryService
-from tests.unit.fakes import FakeStorage
+from tests.unit.services.fakes import FakeStorage
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.isbn import isbn13_check_digit, normalize_isbn
+from services.isbn import fresh_isbn, isbn13_check_digit, normalize_isbn
+from services.sample_data import SAMPLE_BOOKS
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,10 @@ def test_invalid_isbns_are_refused(written: str) -> None:
 
 def test_check_digit_of_a_known_isbn() -> None:
     assert isbn13_check_digit("978020163361") == "0"
+
+
+def test_a_fresh_isbn_is_valid_and_outside_the_sample_books_range() -> None:
+    isbn = fresh_isbn()
+    assert normalize_isbn(isbn) == isbn
+    assert isbn.startswith("9798")
+    assert not any(str(book["isbn"]).startswith("9798") for book in SAMPLE_BOOKS)

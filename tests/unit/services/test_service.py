@@ -9,8 +9,8 @@ import pytest
 from services.errors import Conflict, InvalidInput, NotFound, VersionMismatch
 from services.service import LibraryService
 from tests.support import book_fields
-from tests.unit.conftest import NOW
-from tests.unit.fakes import FakeStorage
+from tests.unit.services.conftest import NOW
+from tests.unit.services.fakes import FakeStorage
 
 pytestmark = pytest.mark.anyio
 

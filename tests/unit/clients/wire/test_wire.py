@@ -123,6 +123,7 @@ def test_a_chunked_body_is_cut_at_its_last_chunk_and_trailer() -> None:
     assert message.raw == CHUNKED
     assert message.payload == len(b"abcdefg")
     assert message.framing == len(CHUNKED) - len(b"abcdefg")
+    assert message.content == b"abcdefg"
 
 
 def test_an_answer_to_head_has_no_body_though_it_announces_one() -> None:

@@ -1,14 +1,13 @@
-"""The pages around the three APIs: the landing page, liveness and metrics."""
+"""The landing page at /: links to each protocol's docs, to the demo, and to the probes."""
 
 from __future__ import annotations
 
 from html import escape
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
-from gateway.metrics import CONTENT_TYPE
 from gateway.runtime import Runtime
 
 SAMPLE_ISBN = "9780132350884"
@@ -19,17 +18,7 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
         base = str(request.base_url).rstrip("/")
         return HTMLResponse(landing_page(base, token_required=runtime.settings.token is not None))
 
-    async def healthz(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
-
-    async def metrics(_request: Request) -> Response:
-        return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE)
-
-    return [
-        Route("/", landing, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
-    ]
+    return [Route("/", landing, methods=["GET"])]
 
 
 def landing_page(base: str, token_required: bool) -> str:
