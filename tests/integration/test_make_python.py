@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
 
+def outside_make() -> dict[str, str]:
+    """This environment without what an outer `make test PYTHON=...` passes down to make."""
+    passed_down = {"PYTHON", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
+    return {name: value for name, value in os.environ.items() if name not in passed_down}
+
+
 def make_lint(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     """`make lint` in a copy of the Makefile, so that nothing it could make lands in the tree."""
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
@@ -22,7 +28,7 @@ def make_lint(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[s
         [shutil.which("make") or "make", "--no-print-directory", "lint"]
         + [f"{name}={value}" for name, value in variables.items()],
         cwd=tmp_path,
-        env=os.environ | {"PATH": str(tmp_path / "no-such-folder"), "MAKEFLAGS": ""},
+        env=outside_make() | {"PATH": str(tmp_path / "no-such-folder")},
         capture_output=True,
         text=True,
         timeout=60,
