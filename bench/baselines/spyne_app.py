@@ -14,6 +14,9 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
+# gateway.soap makes spyne importable on Python 3.12 and later: it comes first.
+from gateway.soap import spyne_compat  # noqa: F401  # isort: skip
+
 from spyne.server.wsgi import WsgiApplication
 
 from bench.baselines.common import HOST, arguments, open_seeded

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,8 @@ async def test_the_database_is_a_wal_file_that_survives_a_restart(tmp_path: Path
     book = await catalogue.service.add_book(book_fields(price="19.99", tags=["a", "b"]))
     loan = await catalogue.service.borrow_book(book.isbn, "ada")
     await catalogue.close()
-    assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    with closing(sqlite3.connect(db)) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
     reopened = await open_catalogue(str(db), seed=False)
     again = await reopened.service.get_book(book.isbn)

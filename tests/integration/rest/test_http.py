@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -265,7 +266,7 @@ def test_a_server_fault_is_a_500_problem_without_a_trace_and_is_logged(
     broken_gateway: tuple[LiveGateway, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     live, database = broken_gateway
-    with sqlite3.connect(database) as connection:
+    with closing(sqlite3.connect(database)) as connection, connection:
         connection.execute("DROP TABLE loans")
     with caplog.at_level(logging.ERROR, logger="gateway.rest.api"), rest_client(live) as client:
         answer = client.get("/loans")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -222,7 +223,7 @@ def broken_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGat
     """A gateway whose database lost a table behind its back: every book read fails."""
     directory = tmp_path_factory.mktemp("broken")
     with serve(gateway_settings(directory)) as live:
-        with sqlite3.connect(Path(directory) / "rosetta.db") as database:
+        with closing(sqlite3.connect(Path(directory) / "rosetta.db")) as database, database:
             database.execute("DROP TABLE book_tags")
         yield live
 
