@@ -74,10 +74,10 @@ def test_quick_benchmark_measures_every_server_and_writes_its_results(tmp_path: 
     }
     rows = target_rows(markdown)
     assert [row[0] for row in rows] == list(goals)
-    for name, measured, goal, status, margin, _note in rows:
+    for name, figure, goal, status, margin, _note in rows:
         assert goal == goals[name]
         unit = goal.split()[-1].lstrip("0123456789.")  # "x", "ms" or "KiB"
-        assert re.fullmatch(rf"\d+(\.\d+)?{re.escape(unit)}", measured.replace(" ", ""))
+        assert re.fullmatch(rf"\d+(\.\d+)?{re.escape(unit)}", figure.replace(" ", ""))
         # No call failed (checked above), so each verdict is the ratio's alone.
         assert status in {"met", "MISSED"}, status
         assert re.fullmatch(r"[+-]\d+%", margin), margin
