@@ -8,7 +8,6 @@ sample is a promise to the reader, checked: TEXT must be in what the sample prin
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from tests.integration.test_readme import ROOT, environment, localised
 from tests.live import LiveGateway
+from tests.system_programs import CURL
 
 GUIDES = ("guide.md", "guide.fr.md")
 # Fences with an info string, so that ```console (shown, not run here) is told apart.
@@ -59,8 +59,8 @@ def test_guide_sample_runs_and_prints_what_it_promises(
     lang, body = samples(guide)[index]
     code = localised(body, gateway)
     if lang == "sh":
-        if "curl " in code and shutil.which("curl") is None:
-            pytest.skip("curl is not installed on this machine")
+        if "curl " in code:
+            CURL.need()
         command = ["bash", "-euo", "pipefail", "-c", code.replace(".venv/bin/", f"{BIN}/")]
     else:
         command = [sys.executable, "-c", code]

@@ -6,7 +6,6 @@ The README's token examples (its `bash` blocks) run here against a gateway with 
 from __future__ import annotations
 
 import hmac
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from tests.integration.test_readme import ROOT, blocks, environment, localised
 from tests.integration.ws.support import rpc
 from tests.live import LiveGateway, serve
 from tests.support import book_fields
+from tests.system_programs import CURL
 
 WRONG = "not-the-token"
 TIMEOUT = 10.0
@@ -104,8 +104,8 @@ def test_readme_token_example_runs(readme_gateway: LiveGateway, index: int) -> N
     command = localised(blocks("bash")[index], readme_gateway).replace(
         ".venv/bin/python", sys.executable
     )
-    if command.startswith("curl") and shutil.which("curl") is None:
-        pytest.skip("curl is not installed on this machine")
+    if command.startswith("curl"):
+        CURL.need()
     env = environment(readme_gateway) | {"ROSETTA_API_TOKEN": API_TOKEN}
     done = subprocess.run(
         ["bash", "-c", command],
