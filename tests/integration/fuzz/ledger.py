@@ -9,6 +9,7 @@ so that a run proves it reached them.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -16,6 +17,11 @@ from hypothesis import strategies as st
 
 # The changes of the contract: each must succeed at least once in a fuzzing run.
 CHANGES = ("add_book", "update_book", "remove_book", "borrow_book", "return_book")
+
+
+def operation_name(name: str) -> str:
+    """The contract's name of an operation, from its SOAP name too: BorrowBook -> borrow_book."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 @dataclass
@@ -48,7 +54,7 @@ class Ledger:
                 self.free[isbn] = max(0, self.free[isbn] - 1)
 
     def succeeded(self, operation: str) -> None:
-        self.successes[operation] += 1
+        self.successes[operation_name(operation)] += 1
 
     # What the next calls draw from: mostly what exists, now and then what does not. Each
     # draws the same choices whatever the ledger holds, and only maps them onto what it holds:
@@ -58,16 +64,16 @@ class Ledger:
         """Mostly an ISBN the operation can succeed on; else any of the run's ISBNs."""
         fitting = draw(st.integers(0, 3)) > 0
         index = draw(st.integers(0, 255))
-        pool = self._fitting(operation) if fitting else []
+        pool = self._fitting(operation_name(operation)) if fitting else []
         pool = pool or self.isbns
         return pool[index % len(pool)]
 
     def _fitting(self, operation: str) -> list[str]:
-        if operation in {"add_book", "AddBook"}:
+        if operation == "add_book":
             return [isbn for isbn in self.isbns if isbn not in self.versions]
-        if operation in {"borrow_book", "BorrowBook"}:
+        if operation == "borrow_book":
             return sorted(isbn for isbn, free in self.free.items() if free > 0)
-        if operation in {"remove_book", "RemoveBook"}:
+        if operation == "remove_book":
             lent = set(self.open_loans.values())
             return sorted(isbn for isbn in self.versions if isbn not in lent)
         return sorted(self.versions)
