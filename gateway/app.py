@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 import demo.page
 from gateway import site
@@ -15,6 +16,7 @@ from gateway.rest import api as rest
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.soap import endpoint as soap
+from gateway.worker import WorkerHeader
 from gateway.ws import endpoint as ws
 from services.catalogue import Catalogue, open_catalogue
 
@@ -52,6 +54,7 @@ def create_app(
             *ws.routes(runtime),
             *demo.page.routes(runtime),
         ],
+        middleware=[Middleware(WorkerHeader)],
         lifespan=lifespan,
     )
     app.state.runtime = runtime
