@@ -84,3 +84,5 @@ def watched(browser: Browser) -> Iterator[Watched]:
     )
     yield watched
     context.close()
+    # Every test, whatever it checked, ends with a page that logged no error.
+    assert watched.errors == [], watched.errors
