@@ -54,7 +54,9 @@ def create_app(
             *ws.routes(runtime),
             *demo.page.routes(runtime),
         ],
-        middleware=[Middleware(WorkerHeader)],
+        # Only where there is more than one worker to tell apart: one worker's answers keep
+        # the bytes that `rosetta compare` counts and the docs show.
+        middleware=[Middleware(WorkerHeader)] if runtime.settings.workers > 1 else [],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -1,7 +1,7 @@
 """The `Rosetta-Worker` header: which worker process answered.
 
-With `--workers N` the connections spread over N processes. Every HTTP response and every
-WebSocket handshake names the process that served it by an id drawn at random when the
+With `--workers N` above 1 the connections spread over N processes; then every HTTP response
+and WebSocket handshake names the process that served it by an id drawn at random when the
 process starts (not its pid, which would tell an outsider about the host).
 """
 
