@@ -76,3 +76,10 @@ bench-quick: $(STAMP)
 # few seconds of the same (tests/integration/test_load_mixed.py).
 soak: $(STAMP)
 	$(BIN)/python -m tests.load.mixed --duration 120
+
+# The integration suite three times over while busy processes hold every core, so that a test
+# that passes only on a quiet machine fails here rather than by chance in CI (tests/stress.py).
+# `make test-stress STRESS_ARGS='--runs 1 -- tests/integration/ws -x'` narrows it.
+.PHONY: test-stress
+test-stress: $(STAMP)
+	$(BIN)/python -m tests.stress $(STRESS_ARGS)

@@ -31,7 +31,7 @@ nox.options.reuse_venv = "yes"
 
 
 def install(session: nox.Session) -> None:
-    session.install("--quiet", "-e", ".[dev]")
+    session.install("--quiet", "-e", ".[dev,frameworks]")
 
 
 @nox.session(python=PYTHONS)

@@ -104,7 +104,7 @@ class _LoopConnection(asyncio.Protocol):
         try:
             responses = self.parser.feed(data)
         except ValueError:
-            self.load.errors += 1
+            self.load.unanswered += 1
             assert self.transport is not None
             self.transport.close()
             return
@@ -132,7 +132,8 @@ class _Load:
         self.max_requests = max_requests
         self.started = 0
         self.latencies: list[float] = []
-        self.errors = 0
+        self.error_answers = 0  # HTTP status 400 and above
+        self.unanswered = 0  # unreadable answers and connections that could not be opened
         self.open = 0
         self.finished = asyncio.get_running_loop().create_future()
 
@@ -145,7 +146,7 @@ class _Load:
     def done(self, latency: float, ok: bool) -> None:
         self.latencies.append(latency)
         if not ok:
-            self.errors += 1
+            self.error_answers += 1
 
     def connection_closed(self, reopen: bool) -> None:
         """A server without keep-alive (wsgiref) closes after each answer: open anew."""
@@ -164,7 +165,7 @@ class _Load:
                 lambda: _LoopConnection(self), self.host, self.port
             )
         except OSError:
-            self.errors += 1
+            self.unanswered += 1
             self.connection_closed(reopen=False)
 
 
@@ -188,7 +189,8 @@ async def run_load(
     elapsed = time.perf_counter() - started
     return latency_result(
         load.latencies,
-        load.errors,
+        load.error_answers,
+        load.unanswered,
         elapsed,
         DRIVER,
         connections,

@@ -85,9 +85,12 @@ def run_load(
         raise RuntimeError(f"wrk failed: {finished.stderr.strip() or finished.stdout.strip()}")
     summary = json.loads(finished.stdout.strip().splitlines()[-1])
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # wrk counts every answer in `requests`, and those with a status of 400 and above again
+    # in `status`; its other error counts are calls that got no answer.
     errors = sum(summary[k] for k in ("connect", "read", "write", "status", "timeout"))
     return LoadResult(
         requests=summary["requests"],
+        good=summary["requests"] - summary["status"],
         seconds=summary["duration_us"] / 1e6,
         errors=errors,
         p50_ms=summary["p50_us"] / 1000,

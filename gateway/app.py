@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 import demo.page
 from gateway import landing, probes
@@ -16,6 +17,7 @@ from gateway.runtime import Runtime
 from gateway.runtime import open_from_settings as open_from_settings
 from gateway.settings import Settings
 from gateway.soap import endpoint as soap
+from gateway.worker import WorkerHeader
 from gateway.ws import endpoint as ws
 from services.catalogue import Catalogue
 
@@ -45,6 +47,9 @@ def create_app(
             *ws.routes(runtime),
             *demo.page.routes(runtime),
         ],
+        # Only where there is more than one worker to tell apart: one worker's answers keep
+        # the bytes that `rosetta compare` counts and the docs show.
+        middleware=[Middleware(WorkerHeader)] if runtime.settings.workers > 1 else [],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -7,7 +7,7 @@ import pytest
 
 from gateway.settings import Settings
 from tests.live import LiveGateway, serve
-from tests.postgres import postgres_server, why_unavailable
+from tests.postgres import POSTGRES, postgres_server
 
 
 def gateway_settings(directory: Path, **overrides: object) -> Settings:
@@ -40,8 +40,6 @@ API_TOKEN = "s3cret-token"
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
     """A PostgreSQL server URL (without database) for the session, where one is installed."""
-    reason = why_unavailable()
-    if reason:
-        pytest.skip(reason)
+    POSTGRES.need()
     with postgres_server() as url:
         yield url

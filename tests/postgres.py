@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.system_programs import SystemProgram
+
 
 def postgres_bin() -> Path | None:
     # Debian keeps every tool of a version together; PATH may hold only some of them.
@@ -43,6 +45,9 @@ def why_unavailable() -> str | None:
     if _run_as() == "unavailable":
         return "running as root without a `postgres` account to start PostgreSQL"
     return None
+
+
+POSTGRES = SystemProgram("postgres", "postgresql", why_unavailable)
 
 
 def _command(user: str | None, *args: str) -> list[str]:

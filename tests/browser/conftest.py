@@ -2,7 +2,7 @@
 
 Playwright drives the distribution's chromium (/usr/bin/chromium) and never downloads a
 browser of its own. Where it is missing, these tests are skipped with a reason that says how
-to run them; `make test` prints that reason in its summary.
+to install it (`make test` prints it in its summary), and fail in CI (tests/system_programs.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
+from tests.system_programs import SystemProgram
+
 CHROMIUM = os.environ.get("ROSETTA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -25,30 +27,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-HOW_TO_RUN = (
-    "the browser tests of /demo need Chromium: install it with `apt-get install chromium` "
-    "(Debian; or point ROSETTA_CHROMIUM at a Chromium binary), then run "
-    "`.venv/bin/pytest tests/browser` or `make test`"
-)
-# Set this in CI so that a machine without Chromium fails instead of skipping quietly.
-REQUIRED = os.environ.get("ROSETTA_BROWSER_TESTS") == "required"
 
 
 def why_unavailable() -> str | None:
     if not (os.path.isfile(CHROMIUM) or shutil.which(CHROMIUM)):
-        return f"no Chromium at {CHROMIUM}; {HOW_TO_RUN}"
+        return (
+            f"the browser tests of /demo need Chromium, and there is none at {CHROMIUM} "
+            "(ROSETTA_CHROMIUM may name another binary)"
+        )
     return None
+
+
+BROWSER = SystemProgram("browser", "chromium", why_unavailable)
 
 
 # Module scope, not session: while Playwright's sync API is open, the main thread has a
 # running event loop, and every later test that calls asyncio.run() would fail.
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    reason = why_unavailable()
-    if reason:
-        if REQUIRED:
-            pytest.fail(reason)
-        pytest.skip(reason)
+    BROWSER.need()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
@@ -87,3 +84,5 @@ def watched(browser: Browser) -> Iterator[Watched]:
     )
     yield watched
     context.close()
+    # Every test, whatever it checked, ends with a page that logged no error.
+    assert watched.errors == [], watched.errors

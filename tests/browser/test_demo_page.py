@@ -1,4 +1,5 @@
-"""/demo in a real browser: it loads cleanly, runs through the three protocols, shows events."""
+"""/demo in a real browser: it loads cleanly, runs reads, changes and errors through the three
+protocols, shows events. The `watched` fixture fails any test whose page logged an error."""
 
 from __future__ import annotations
 
@@ -48,7 +49,44 @@ def test_a_run_fills_the_three_columns(watched: Watched, gateway: LiveGateway) -
         expect(column.locator(".messages").last).to_contain_text(request_line)
         expect(column.locator(".stats")).to_contain_text("round trips")
     expect(page.locator("#verdict")).to_have_attribute("data-agree", "true")
-    assert watched.errors == []
+
+
+def test_a_change_runs_through_the_three_protocols(watched: Watched, gateway: LiveGateway) -> None:
+    open_demo(watched, gateway)
+    page = watched.page
+    page.select_option("#operation", "update_book")
+    page.fill("#field-isbn", "9780132350884")
+    page.fill("#field-price", "41.00")
+    page.click("#run")
+    expect(page.locator("#results .column")).to_have_count(3, timeout=WAIT_MS)
+    for protocol, request_line in (
+        ("rest", "PATCH /rest/books/"),
+        ("soap", "POST /soap"),
+        ("websocket", "text frame"),
+    ):
+        column = page.locator(f"#results .column.{protocol}")
+        expect(column.locator(".badge")).to_have_text("answer")
+        expect(column.locator(".messages").last).to_contain_text(request_line)
+        expect(column.locator(".messages").last).to_contain_text("41.00")
+    expect(page.locator("#verdict")).to_have_attribute("data-agree", "true")
+    # Each protocol changed its own scratch copy of the book: three updates in the feed.
+    expect(page.locator("#events li", has_text="book.updated")).to_have_count(3, timeout=WAIT_MS)
+
+
+def test_an_error_is_shown_by_its_kind_in_each_protocol(
+    watched: Watched, gateway: LiveGateway
+) -> None:
+    open_demo(watched, gateway)
+    page = watched.page
+    page.select_option("#operation", "get_book")
+    page.fill("#field-isbn", fresh_isbn())  # a valid ISBN that names no book
+    page.click("#run")
+    expect(page.locator("#results .column")).to_have_count(3, timeout=WAIT_MS)
+    for protocol in ("rest", "soap", "websocket"):
+        badge = page.locator(f"#results .column.{protocol} .badge")
+        expect(badge).to_have_text("not_found")
+    # An error answer compares by its kind: the three agree.
+    expect(page.locator("#verdict")).to_have_attribute("data-agree", "true")
 
 
 def test_the_keyboard_runs_and_toggles(watched: Watched, gateway: LiveGateway) -> None:

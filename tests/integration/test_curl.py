@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,16 +14,17 @@ from lxml import etree
 from tests.conftest import API_TOKEN
 from tests.live import LiveGateway
 from tests.support import fresh_isbn
+from tests.system_programs import CURL
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "clients" / "curl"
 TNS = "{urn:rosetta:library}"
 CURL_HTTP_ERROR = 22  # curl --fail-with-body's exit status for an HTTP error
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("curl") is None or shutil.which("bash") is None,
-    reason="curl and bash are needed to run the shell clients",
-)
+
+@pytest.fixture(autouse=True)
+def _curl_installed() -> None:
+    CURL.need()
 
 
 def sh(

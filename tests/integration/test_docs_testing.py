@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from tests.live import LiveGateway
+from tests.system_programs import CURL
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "integration-testing.md").read_text()
@@ -104,8 +104,8 @@ def normalised(line: str) -> str:
 
 @pytest.mark.parametrize("command", commands("clients"))
 def test_the_client_commands_run(gateway: LiveGateway, command: str) -> None:
-    if command.startswith("clients/curl") and shutil.which("curl") is None:
-        pytest.skip("curl is not installed on this machine")
+    if command.startswith("clients/curl"):
+        CURL.need()
     done = run(command, gateway, ROOT)
     assert done.returncode == 0, done.stderr
     assert "Clean Code" in done.stdout

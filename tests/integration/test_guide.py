@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import sys
 import tokenize
@@ -19,6 +18,7 @@ import pytest
 
 from tests.integration.test_readme import ROOT, environment, free_port, localised
 from tests.live import LiveGateway
+from tests.system_programs import CURL
 
 GUIDES = ("guide.md", "guide.fr.md")
 # Fences with an info string, so that ```console (shown, not run here) is told apart.
@@ -85,8 +85,8 @@ def test_guide_sample_runs_and_prints_what_it_promises(
     code = code.replace(f"127.0.0.1:{OWN_GATEWAY_PORT}", f"127.0.0.1:{port}")
     code = code.replace(f"--port {OWN_GATEWAY_PORT}", f"--port {port}")
     if lang == "sh":
-        if "curl " in code and shutil.which("curl") is None:
-            pytest.skip("curl is not installed on this machine")
+        if "curl " in code:
+            CURL.need()
         command = ["bash", "-euo", "pipefail", "-c", code.replace(".venv/bin/", f"{BIN}/")]
     else:
         command = [sys.executable, "-c", code]

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.live import LiveGateway
+from tests.system_programs import CURL
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -46,8 +47,8 @@ def test_the_readme_has_shell_and_python_examples() -> None:
 @pytest.mark.parametrize("index", range(len(blocks("sh"))))
 def test_readme_shell_example_runs(gateway: LiveGateway, index: int) -> None:
     command = localised(blocks("sh")[index], gateway)
-    if command.startswith("curl") and shutil.which("curl") is None:
-        pytest.skip("curl is not installed on this machine")
+    if command.startswith("curl"):
+        CURL.need()
     command = command.replace(".venv/bin/python", sys.executable)
     done = subprocess.run(
         ["bash", "-c", command],

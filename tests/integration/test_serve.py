@@ -15,7 +15,6 @@ from typing import IO
 
 import httpx
 
-from clients.rest import RestClient
 from clients.ws import WsClient
 from tests.integration.test_readme import free_port
 from tests.support import book_fields
@@ -79,16 +78,43 @@ def test_environment_variables_configure_the_same_settings(tmp_path: Path) -> No
     assert (tmp_path / "env.db").exists()
 
 
+MAX_ADDS = 200
+
+
+def test_each_worker_names_itself_on_every_answer(tmp_path: Path) -> None:
+    with rosetta_serve(["--db", str(tmp_path / "ids.db"), "--workers", "2"]) as base:
+        workers = set()
+        for _ in range(MAX_ADDS):
+            with httpx.Client(base_url=base) as client:
+                workers.add(client.get("/healthz").headers["Rosetta-Worker"])
+            if len(workers) == 2:
+                break
+        assert len(workers) == 2, workers
+        assert all(len(worker) == 8 for worker in workers), workers
+
+
 def test_two_workers_share_the_data_and_every_event(tmp_path: Path) -> None:
-    """Changes land in whichever worker; the event outbox brings all of them to a subscriber."""
+    """Changes land in whichever worker; the event outbox brings all of them to a subscriber,
+    those made on the worker it is not connected to too (the Rosetta-Worker header says which
+    worker served each connection)."""
     with rosetta_serve(["--db", str(tmp_path / "workers.db"), "--workers", "2"]) as base:
         watcher = WsClient(base)
+        assert watcher.connection.response is not None  # the handshake's answer
+        watched_worker = watcher.connection.response.headers["Rosetta-Worker"]
         watcher.subscribe("book.added")
-        added = []
-        for _ in range(8):
-            client = RestClient(base)  # a new connection each time, spread over the workers
-            added.append(client.add_book(**book_fields()).isbn)
-            client.close()
+        added, elsewhere = [], []
+        # A new connection each time, which the kernel hands to either worker; until some
+        # changes have landed on the other one, with a bound for a worker that never accepts.
+        for _ in range(MAX_ADDS):
+            with httpx.Client(base_url=base) as client:
+                answer = client.post("/rest/books", json=book_fields())
+            assert answer.status_code == 201, answer.text
+            added.append(answer.json()["isbn"])
+            if answer.headers["Rosetta-Worker"] != watched_worker:
+                elsewhere.append(added[-1])
+            if len(elsewhere) >= 3 and len(added) >= 8:
+                break
+        assert len(elsewhere) >= 3, f"all {len(added)} changes landed on the watcher's worker"
         seen = []
         for event in watcher.events(timeout=10):
             # The other worker may still be seeding the sample books: those events are real too.

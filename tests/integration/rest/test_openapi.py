@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from gateway.rest.formats import MEDIA_TYPES, Format
 from services.errors import ERROR_KINDS
@@ -47,6 +49,18 @@ def document(gateway: LiveGateway) -> dict[str, Any]:
     assert answer.status_code == 200
     result: dict[str, Any] = answer.json()
     return result
+
+
+def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
+    assert document["openapi"].startswith("3.1.")
+    validate(document)  # the OpenAPI 3.1 schema, and every reference resolved
+
+
+def test_the_validator_refuses_a_document_that_breaks_openapi(document: dict[str, Any]) -> None:
+    # Proof that the check above can fail: every response must have a description.
+    broken = {**document, "paths": {"/books": {"get": {"responses": {"200": {}}}}}}
+    with pytest.raises(OpenAPIValidationError):
+        validate(broken)
 
 
 def test_docs_page_loads_the_document_under_the_mount(gateway: LiveGateway) -> None:

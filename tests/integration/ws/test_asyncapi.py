@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.ws.methods import METHODS
@@ -14,6 +17,10 @@ from tests.integration.ws.support import about, rpc
 from tests.live import LiveGateway
 from tests.support import book_fields, fresh_isbn
 
+# The official JSON schema of AsyncAPI 3.0.0, as the AsyncAPI project publishes it (the npm
+# package @asyncapi/specs 6.11.1, schemas/3.0.0.json, Apache-2.0). No package on PyPI ships it
+# with a validator of its own, so it is kept here as test data and read by jsonschema.
+ASYNCAPI_3_SCHEMA = Path(__file__).with_name("asyncapi-3.0.0.schema.json")
 CHANGES = {"add_book", "update_book", "remove_book", "borrow_book", "return_book"}
 CONTRACT_OPERATIONS = {
     "list_books",
@@ -63,6 +70,23 @@ def test_the_document_is_asyncapi_3_for_this_server(gateway: LiveGateway) -> Non
     assert server["protocol"] == "ws"
     assert document["channels"]["rpc"]["address"] == "/ws"
     assert document["defaultContentType"] == "application/json"
+
+
+def test_the_document_is_valid_against_the_asyncapi_3_schema(gateway: LiveGateway) -> None:
+    schema = json.loads(ASYNCAPI_3_SCHEMA.read_text())
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    errors = list(validator_class(schema).iter_errors(fetch_document(gateway)))
+    assert not errors, jsonschema.exceptions.best_match(errors)
+
+
+def test_the_schema_check_refuses_a_document_that_breaks_asyncapi_3(gateway: LiveGateway) -> None:
+    # Proof that the check above can fail: a channel address must be a string or null.
+    document = fetch_document(gateway)
+    document["channels"]["rpc"]["address"] = 42
+    schema = json.loads(ASYNCAPI_3_SCHEMA.read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    assert not validator.is_valid(document)
 
 
 def test_ws_opened_as_a_page_answers_426_pointing_to_the_document(gateway: LiveGateway) -> None:

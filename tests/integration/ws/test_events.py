@@ -127,7 +127,9 @@ def test_a_subscriber_that_does_not_read_is_closed_with_1008(
     # A gateway of its own whose hub queues 50 events per subscriber. Beyond those, the socket
     # buffers between server and client can hold up to about 4 MiB (the kernel's wmem_max),
     # some 750 of these ~5.7 KB events; 1500 changes are sure to overflow the queue of a client
-    # that reads nothing. No pings: a client that reads nothing would not answer them either.
+    # that reads nothing. No pings either way: the server's are off here, and the reader's own
+    # keepalive is off below, since its pong answers would queue behind the events it never
+    # reads, and on a slow run it would close itself (1011) before the server cuts it off.
     settings = gateway_settings(
         tmp_path_factory.mktemp("slow"), event_queue_size=50, ws_ping_interval=0
     )
@@ -141,14 +143,19 @@ def test_a_subscriber_that_does_not_read_is_closed_with_1008(
 
 def overflow(gateway: LiveGateway) -> tuple[int, Close | None, int]:
     """Makes changes until a subscriber that reads nothing is cut off."""
-    changes, batch = 1500, 100
+    # Batches small enough that each answer comes well within WAIT on a busy machine too: the
+    # bound is per frame, and a batch's answer waits for every change in it.
+    changes, batch = 1500, 25
     book = big_book()
     host, port = gateway.url.removeprefix("http://").split(":")
     slow = socket.socket()
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
     slow.connect((host, int(port)))
     # max_queue=1 makes the client stop reading the socket while one frame waits unread.
-    with rpc(gateway, sock=slow, compression=None, max_queue=1) as reader, rpc(gateway) as writer:
+    with (
+        rpc(gateway, sock=slow, compression=None, max_queue=1, ping_interval=None) as reader,
+        rpc(gateway) as writer,
+    ):
         reader.call("subscribe", {"events": ["book.updated"]})
         writer.call("add_book", book)
         for start in range(0, changes, batch):
