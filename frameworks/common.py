@@ -10,10 +10,12 @@ JSON body rules (gateway/rest/json_body.py), links (gateway/rest/links.py), the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from gateway.rest.problem_details import Problem, domain_problem, server_fault
 from gateway.rest.refusals import RestProblem
 from services.errors import DomainError
+from services.operations import OPERATIONS, ValueType
 
 REST_ROOT = "/rest"
 """Where every framework mounts the contract, as the gateway does: links start with it."""
@@ -37,3 +39,26 @@ def problem_of(error: BaseException) -> Problem:
 
 def problem_json(problem: Problem, instance: str) -> bytes:
     return json.dumps(problem.body(instance), ensure_ascii=False).encode()
+
+
+def query_arguments(operation: str, get: Callable[[str], str | None]) -> dict[str, object]:
+    """An operation's query-string parameters, typed as the contract's table types them.
+
+    A query string carries text only; FastAPI types it from each route's declaration, and these
+    frameworks from the one table (services/operations.py). Text that is not a number or a flag
+    where one belongs is handed on as it came, so the service refuses it as invalid input.
+    """
+    arguments: dict[str, object] = {}
+    for parameter in OPERATIONS[operation].parameters:
+        text = get(parameter.name)
+        if text is not None:
+            arguments[parameter.name] = _typed(parameter.type, text)
+    return arguments
+
+
+def _typed(kind: ValueType, text: str) -> object:
+    if kind is ValueType.WHOLE_NUMBER and text.strip().lstrip("-").isdigit():
+        return int(text)
+    if kind is ValueType.FLAG and text in {"true", "false"}:
+        return text == "true"
+    return text

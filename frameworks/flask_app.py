@@ -20,7 +20,15 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from frameworks.common import JSON, OFFERS, REST_ROOT, XML, problem_json, problem_of
+from frameworks.common import (
+    JSON,
+    OFFERS,
+    REST_ROOT,
+    XML,
+    problem_json,
+    problem_of,
+    query_arguments,
+)
 from gateway.auth import require_token
 from gateway.rest.formats import Format
 from gateway.rest.json_body import decode_object, reject_unknown, require_json, returned_flag
@@ -127,9 +135,9 @@ def created(response: Response, location: str) -> Response:
 
 @rest.get("/books")
 def list_books() -> Response:
-    args = request.args
-    filters = {name: args.get(name) for name in ("q", "author", "tag")}
-    page = call(service().list_books, limit=args.get("limit"), offset=args.get("offset"), **filters)
+    arguments = query_arguments("list_books", request.args.get)
+    page = call(service().list_books, **arguments)
+    filters = {name: request.args.get(name) for name in ("q", "author", "tag")}
     return represent(page_resource(page, REST_ROOT, filters), BOOK_PAGE)
 
 
@@ -163,13 +171,7 @@ def remove_book(isbn: str) -> Response:
 
 @rest.get("/loans")
 def list_loans() -> Response:
-    args = request.args
-    loans = call(
-        service().list_loans,
-        member=args.get("member"),
-        open_only=args.get("open_only"),
-        isbn=args.get("isbn"),
-    )
+    loans = call(service().list_loans, **query_arguments("list_loans", request.args.get))
     query = request.query_string.decode()
     return represent(loan_list_resource(loans, REST_ROOT, query), LOAN_LIST)
 

@@ -21,7 +21,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler
 
-from frameworks.common import REST_ROOT, problem_json, problem_of
+from frameworks.common import REST_ROOT, problem_json, problem_of, query_arguments
 from frameworks.tornado_ws import JsonRpcSocket
 from gateway.auth import bearer_token, require_token
 from gateway.rest.formats import Format
@@ -51,6 +51,9 @@ class LibraryHandler(RequestHandler):
         self.service = catalogue.service
         self.rosetta = rosetta
         self.version: int | None = None
+
+    def _query(self, name: str) -> str | None:
+        return self.get_query_argument(name, None)
 
     def authorize(self) -> None:
         token = bearer_token(self.request.headers.get("Authorization"))
@@ -126,10 +129,9 @@ class LibraryHandler(RequestHandler):
 
 class BooksHandler(LibraryHandler):
     async def get(self) -> None:
-        filters = {name: self.get_query_argument(name, None) for name in ("q", "author", "tag")}
-        limit = self.get_query_argument("limit", None)
-        offset = self.get_query_argument("offset", None)
-        page = await self.service.list_books(limit=limit, offset=offset, **filters)
+        arguments = query_arguments("list_books", self._query)
+        page = await self.service.list_books(**arguments)
+        filters = {name: self._query(name) for name in ("q", "author", "tag")}
         self.represent(page_resource(page, REST_ROOT, filters))
 
     async def post(self) -> None:
@@ -159,10 +161,7 @@ class BookHandler(LibraryHandler):
 
 class LoansHandler(LibraryHandler):
     async def get(self) -> None:
-        member = self.get_query_argument("member", None)
-        open_only = self.get_query_argument("open_only", None)
-        isbn = self.get_query_argument("isbn", None)
-        loans = await self.service.list_loans(member=member, open_only=open_only, isbn=isbn)
+        loans = await self.service.list_loans(**query_arguments("list_loans", self._query))
         self.represent(loan_list_resource(loans, REST_ROOT, self.request.query))
 
     async def post(self) -> None:

@@ -18,7 +18,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views import View
 
-from frameworks.common import JSON, OFFERS, REST_ROOT, XML, problem_json, problem_of
+from frameworks.common import (
+    JSON,
+    OFFERS,
+    REST_ROOT,
+    XML,
+    problem_json,
+    problem_of,
+    query_arguments,
+)
 from gateway.auth import bearer_token, require_token
 from gateway.rest.formats import Format
 from gateway.rest.json_body import decode_object, reject_unknown, require_json, returned_flag
@@ -161,10 +169,9 @@ def created(response: HttpResponse, location: str) -> HttpResponse:
 
 class BooksView(LibraryView):
     async def get(self, request: HttpRequest) -> HttpResponse:
-        filters = {name: request.GET.get(name) for name in ("q", "author", "tag")}
-        limit, offset = request.GET.get("limit"), request.GET.get("offset")
         service = await self.service()
-        page = await service.list_books(limit=limit, offset=offset, **filters)
+        page = await service.list_books(**query_arguments("list_books", request.GET.get))
+        filters = {name: request.GET.get(name) for name in ("q", "author", "tag")}
         return self.represent(page_resource(page, REST_ROOT, filters), BOOK_PAGE)
 
     async def post(self, request: HttpRequest) -> HttpResponse:
@@ -195,11 +202,8 @@ class BookView(LibraryView):
 
 class LoansView(LibraryView):
     async def get(self, request: HttpRequest) -> HttpResponse:
-        query = request.GET
         service = await self.service()
-        loans = await service.list_loans(
-            member=query.get("member"), open_only=query.get("open_only"), isbn=query.get("isbn")
-        )
+        loans = await service.list_loans(**query_arguments("list_loans", request.GET.get))
         data = loan_list_resource(loans, REST_ROOT, request.META.get("QUERY_STRING", ""))
         return self.represent(data, LOAN_LIST)
 

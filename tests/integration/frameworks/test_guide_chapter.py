@@ -57,7 +57,7 @@ def test_both_guides_show_the_same_code_and_command() -> None:
         == commands[1]
         == {
             f".venv/bin/rosetta compare --frameworks get_book isbn={SAMPLE_ISBN} --format markdown"
-            " > docs/frameworks/get_book.md"
+            " > frameworks-get_book.md"
         }
     )
 
