@@ -80,7 +80,9 @@ EDGE_VALUES = [
 # Characters XML 1.0 can carry, in the main; raw text may hold anything, markup included.
 xml_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40)
 raw_text = st.text(max_size=20)
-words = st.text(st.characters(codec="ascii", categories=("L", "Nd", "Zs")), min_size=1, max_size=30)
+# Words with spaces between, never around: a value of spaces alone is blank, and so refused.
+word = st.text(st.characters(codec="ascii", categories=("L", "Nd")), min_size=1, max_size=10)
+words = st.lists(word, min_size=1, max_size=3).map(" ".join)
 
 # Plausible values, so that most envelopes reach the domain and go past its first check;
 # isbn, loan_id and expected_version come from the run's Ledger instead.
