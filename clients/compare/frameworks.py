@@ -9,13 +9,13 @@ implementation is weighed: its lines of code, the packages it installs, its impo
 
 from __future__ import annotations
 
-import time
+import functools
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from clients.arguments import describe
-from clients.compare.measure import CompareError, invoke, wire_pass
+from clients.compare.measure import CompareError, latency_pass, wire_pass
 from clients.compare.results import Comparison, Measurement
 from clients.compare.scratch import MASKED, Scratchpad
 from clients.compare.servers import framework_server
@@ -83,7 +83,8 @@ def compare_frameworks(
                 name: wire_pass(url, "rest", operation, pads[name], token)
                 for name, url in urls.items()
             }
-            timings = _latency(urls, operation, pads, runs, token)
+            makers = {n: functools.partial(RestClient, url, token=token) for n, url in urls.items()}
+            timings = latency_pass(makers, operation, pads, runs)
         finally:
             for pad in pads.values():
                 pad.clean()
@@ -108,56 +109,3 @@ def compare_frameworks(
         subject=SUBJECT,
         weighed="implementation",
     )
-
-
-def _latency(
-    urls: Mapping[str, str],
-    operation: str,
-    pads: Mapping[str, Scratchpad],
-    runs: int,
-    token: str | None,
-) -> dict[str, dict[str, Any]]:
-    names = list(urls)
-    cold: dict[str, list[float]] = {name: [] for name in names}
-    making: dict[str, list[float]] = {name: [] for name in names}
-    warm: dict[str, list[float]] = {name: [] for name in names}
-    for run in range(runs):
-        for name in _turns(names, run):
-            started = time.perf_counter()
-            client = RestClient(urls[name], token=token)
-            making[name].append(_ms_since(started))
-            try:
-                invoke(client, operation, pads[name].next_arguments())
-                cold[name].append(_ms_since(started))
-            finally:
-                client.close()
-    clients = {name: RestClient(urls[name], token=token) for name in names}
-    try:
-        for name in names:
-            invoke(clients[name], operation, pads[name].next_arguments())  # not yet steady
-        for run in range(runs):
-            for name in _turns(names, run):
-                plan = pads[name].next_arguments()
-                started = time.perf_counter()
-                invoke(clients[name], operation, plan)
-                warm[name].append(_ms_since(started))
-    finally:
-        for client in clients.values():
-            client.close()
-    return {
-        name: {
-            "cold_ms": tuple(cold[name]),
-            "making_ms": tuple(making[name]),
-            "warm_ms": tuple(warm[name]),
-        }
-        for name in names
-    }
-
-
-def _turns(names: list[str], run: int) -> list[str]:
-    shift = run % len(names)
-    return [*names[shift:], *names[:shift]]
-
-
-def _ms_since(started: float) -> float:
-    return (time.perf_counter() - started) * 1000

@@ -12,9 +12,10 @@ The answers of the wire pass's first calls are compared as domain values.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,7 +175,8 @@ def compare(
         pad = Scratchpad(helper, operation, arguments)
         try:
             wire = {p: wire_pass(url, p, operation, pad, token) for p in PROTOCOLS}
-            timings = _latency_pass(url, operation, pad, runs, token)
+            makers = {p: functools.partial(MAKERS[p], url, token=token) for p in PROTOCOLS}
+            timings = latency_pass(makers, operation, dict.fromkeys(PROTOCOLS, pad), runs)
         finally:
             pad.clean()
     except UNREACHABLE as error:
@@ -220,44 +222,50 @@ def wire_pass(
     }
 
 
-def _latency_pass(
-    url: str, operation: str, pad: Scratchpad, runs: int, token: str | None
+def latency_pass(
+    makers: Mapping[str, Callable[[], LibraryClient]],
+    operation: str,
+    pads: Mapping[str, Scratchpad],
+    runs: int,
 ) -> dict[str, dict[str, Any]]:
-    cold: dict[str, list[float]] = {protocol: [] for protocol in PROTOCOLS}
-    making: dict[str, list[float]] = {protocol: [] for protocol in PROTOCOLS}
-    warm: dict[str, list[float]] = {protocol: [] for protocol in PROTOCOLS}
+    """Each subject's fresh client (set-up and first call) and warm client, taking turns call
+    by call so that no subject always runs first; `makers` builds a subject's client."""
+    names = list(makers)
+    cold: dict[str, list[float]] = {name: [] for name in names}
+    making: dict[str, list[float]] = {name: [] for name in names}
+    warm: dict[str, list[float]] = {name: [] for name in names}
     for run in range(runs):
-        for protocol in _turns(run):
-            plan = pad.next_arguments()
+        for name in _turns(names, run):
+            plan = pads[name].next_arguments()
             started = time.perf_counter()
-            client = MAKERS[protocol](url, token=token)
-            making[protocol].append(_ms_since(started))
+            client = makers[name]()
+            making[name].append(_ms_since(started))
             try:
                 invoke(client, operation, plan)
-                cold[protocol].append(_ms_since(started))
+                cold[name].append(_ms_since(started))
             finally:
                 client.close()
     clients: dict[str, LibraryClient] = {}
     try:
-        for protocol in PROTOCOLS:
-            clients[protocol] = MAKERS[protocol](url, token=token)
-            invoke(clients[protocol], operation, pad.next_arguments())  # not yet steady state
+        for name in names:
+            clients[name] = makers[name]()
+            invoke(clients[name], operation, pads[name].next_arguments())  # not yet steady
         for run in range(runs):
-            for protocol in _turns(run):
-                plan = pad.next_arguments()
+            for name in _turns(names, run):
+                plan = pads[name].next_arguments()
                 started = time.perf_counter()
-                invoke(clients[protocol], operation, plan)
-                warm[protocol].append(_ms_since(started))
+                invoke(clients[name], operation, plan)
+                warm[name].append(_ms_since(started))
     finally:
         for client in clients.values():
             client.close()
     return {
-        protocol: {
-            "cold_ms": tuple(cold[protocol]),
-            "making_ms": tuple(making[protocol]),
-            "warm_ms": tuple(warm[protocol]),
+        name: {
+            "cold_ms": tuple(cold[name]),
+            "making_ms": tuple(making[name]),
+            "warm_ms": tuple(warm[name]),
         }
-        for protocol in PROTOCOLS
+        for name in names
     }
 
 
@@ -296,9 +304,9 @@ def _compression(conversation: tuple[Message, ...]) -> str:
     return "none"
 
 
-def _turns(run: int) -> list[str]:
-    shift = run % len(PROTOCOLS)
-    return [*PROTOCOLS[shift:], *PROTOCOLS[:shift]]
+def _turns(names: list[str], run: int) -> list[str]:
+    shift = run % len(names)
+    return [*names[shift:], *names[:shift]]
 
 
 def _ms_since(started: float) -> float:

@@ -59,9 +59,7 @@ def fresh_report(gateway: LiveGateway, tmp_path_factory: pytest.TempPathFactory)
 
 
 def test_every_guide_gives_the_same_command() -> None:
-    assert {regenerating_command(guide) for guide in GUIDES} == {
-        ".venv/bin/rosetta compare --all"
-    }
+    assert {regenerating_command(guide) for guide in GUIDES} == {".venv/bin/rosetta compare --all"}
 
 
 def test_the_committed_report_has_the_structure_the_command_writes(fresh_report: Path) -> None:
