@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import tokenize
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,14 +53,36 @@ def _is_prose(literal: str) -> bool:
     return " " in literal or literal.rstrip("\"'").endswith(":")
 
 
+# Python 3.12 tokenizes an f-string into parts (PEP 701); 3.11 gives it as one STRING token.
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
+
+
+def _whole_strings(tokens: Iterator[tokenize.TokenInfo]) -> Iterator[tuple[int, str]]:
+    """The tokens, with each f-string joined back into one STRING token, as 3.11 reads it."""
+    depth, parts = 0, []
+    for token in tokens:
+        if token.type == _FSTRING_START:
+            depth += 1
+        if depth:
+            parts.append(token.string)
+            if token.type == _FSTRING_END:
+                depth -= 1
+                if not depth:
+                    yield tokenize.STRING, "".join(parts)
+                    parts = []
+            continue
+        yield token.type, token.string
+
+
 def code_only(lang: str, body: str) -> list[str]:
     """The sample without its comments and prose strings: what must be the same in every
     language."""
     if lang == "python":
-        tokens = tokenize.generate_tokens(io.StringIO(body).readline)
+        tokens = _whole_strings(tokenize.generate_tokens(io.StringIO(body).readline))
         kept = [
             (kind, "..." if kind == tokenize.STRING and _is_prose(text) else text)
-            for kind, text, *_ in tokens
+            for kind, text in tokens
             if kind not in (tokenize.COMMENT, tokenize.NL)
         ]
         return tokenize.untokenize(kept).split()

@@ -36,6 +36,8 @@ class Ledger:
     # What answers reveal.
 
     def book(self, isbn: str, version: int, available: int) -> None:
+        if isbn not in self.isbns:
+            return  # a book the run leaves alone (the probe's own, a sample book)
         self.versions[isbn] = version
         self.free[isbn] = available
 
@@ -44,14 +46,18 @@ class Ledger:
         self.free.pop(isbn, None)
 
     def loan(self, loan_id: str, isbn: str, returned: bool) -> None:
+        # Lending or taking back a copy changes the book, so its version moves on by one; a
+        # read of the book later tells the exact version again.
         if returned:
             self.closed_loans.add(loan_id)
             if self.open_loans.pop(loan_id, None) is not None and isbn in self.free:
                 self.free[isbn] += 1
+                self.versions[isbn] += 1
         elif loan_id not in self.open_loans:
             self.open_loans[loan_id] = isbn
             if isbn in self.free:
                 self.free[isbn] = max(0, self.free[isbn] - 1)
+                self.versions[isbn] += 1
 
     def succeeded(self, operation: str) -> None:
         self.successes[operation_name(operation)] += 1

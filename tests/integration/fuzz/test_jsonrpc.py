@@ -79,7 +79,9 @@ EDGE_VALUES: list[Any] = [
     "x" * 301,
     "\ud800",  # a lone surrogate: valid in JSON text, not in UTF-8
 ]
-words = st.text(st.characters(codec="ascii", categories=("L", "Nd", "Zs")), min_size=1, max_size=30)
+# Words with spaces between, never around: a value of spaces alone is blank, and so refused.
+word = st.text(st.characters(codec="ascii", categories=("L", "Nd")), min_size=1, max_size=10)
+words = st.lists(word, min_size=1, max_size=3).map(" ".join)
 # Plausible values; isbn, loan_id and expected_version come from the run's Ledger instead.
 VALID: dict[str, st.SearchStrategy[Any]] = {
     "title": words,
