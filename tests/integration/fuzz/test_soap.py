@@ -139,7 +139,9 @@ def parameter(damage: Damage, name: str) -> str:
     shape = damage.choose("text", ["empty", "nil", "nested", "raw", "attr", "wrapped"])
     if name in LIST_ITEMS and shape == "text":
         item = LIST_ITEMS[name]
-        count = damage.draw(st.integers(0, 25 if damage.now() else 3))
+        # Whole lists have the one to three entries every list field takes; damaged ones may
+        # be empty or long.
+        count = damage.draw(st.integers(0, 25) if damage.now() else st.integers(1, 3))
         inner = "".join(f"<l:{item}>{escape(damage.value(item))}</l:{item}>" for _ in range(count))
         return f"<{tag}>{inner}</{tag}>"
     text = damage.value(name)
