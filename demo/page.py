@@ -67,7 +67,7 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
             return Response(status_code=400)
         # The gateway will refuse this change as this check does: the run shows each protocol's
         # refusal (a presenter's lesson too) instead of refusing the run itself.
-        refused = run_request.change and not token_allows(runtime, run_request.token)
+        token_refused = run_request.change and not token_allows(runtime, run_request.token)
         # The clients' libraries (zeep, websockets...) load on the first run, not at start-up.
         from demo.run import RUN_FAILURES, run_all
 
@@ -79,7 +79,7 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
                         run_all,
                         own_url(request, runtime),
                         run_request,
-                        refused,
+                        token_refused,
                         abandon_on_cancel=True,
                     )
             except RUN_FAILURES as error:
