@@ -68,6 +68,7 @@ bench: $(STAMP)
 	bash bench/setup.sh $(BIN)/python
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.profile
+	$(BIN)/python -m bench.readme
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick

@@ -69,7 +69,9 @@ def _number(value: float) -> str:
 def load_row(results: dict[str, Any], server: str, protocol: str, op: str) -> dict[str, Any]:
     for row in results["load"]:
         if (row["server"], row["protocol"], row["operation"]) == (server, protocol, op):
-            return row  # type: ignore[no-any-return]
+            # Runs made before error shares were recorded counted every answer as a request.
+            share = row["errors"] / row["requests"] if row["requests"] else math.nan
+            return {"error_share": share, **row}
     raise KeyError((server, protocol, op))
 
 

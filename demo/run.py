@@ -5,51 +5,55 @@ the proxy (clients/wire/proxy.py) records every byte, so the page shows what cro
 what a client says it sent. Each client runs through `rosetta compare`'s own wire pass
 (clients.compare.measure.run_tapped). Changes run on scratch books made and removed by the same
 Scratchpad as `rosetta compare`, so the three runs do not collide and the catalogue is left as
-it was; the answers are compared with the same masks.
+it was; the answers are compared with the same masks. A change the gateway will refuse for want
+of its token prepares nothing: each protocol is called as it is, and shows its own refusal.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from clients.command_line import as_json
 from clients.compare.measure import CLIENT_ERROR, run_tapped
 from clients.compare.report import NAMES
 from clients.compare.results import PROTOCOLS
-from clients.compare.scratch import MASKED, ScratchError, Scratchpad
+from clients.compare.scratch import (
+    MASKED,
+    SCRATCH_BOOK,
+    SCRATCH_MEMBER,
+    SUPPLIED,
+    ScratchError,
+    Scratchpad,
+)
 from clients.equality import differences
 from clients.interface import UNREACHABLE, RemoteError
 from clients.rest import RestClient
 from clients.wire.proxy import WireError
 from demo import wire as demo_wire
 from demo.operations import RunRequest
+from services.isbn import fresh_isbn
 
 # What stops a run before the three answers are in: the scratch books cannot be made, the
 # proxy cannot start, or the gateway cannot be called back.
 RUN_FAILURES = (ScratchError, WireError, *UNREACHABLE)
 
 
-def run_all(base_url: str, request: RunRequest) -> dict[str, Any]:
+def run_all(base_url: str, request: RunRequest, refused: bool = False) -> dict[str, Any]:
     """Calls each client in turn and compares them. It blocks: run it in a worker thread.
 
+    `refused` says that the gateway will refuse this change for want of its token.
     Raises ScratchError when the scratch books cannot be made (no such book to copy).
     """
-    # The scratch books are made through REST with the caller's token, outside the proxies:
-    # preparing is not part of what is measured, and it needs the same rights as the change.
-    helper = RestClient(base_url, token=request.token)
-    try:
-        pad = Scratchpad(helper, request.operation, request.params)
-        try:
-            results = [
-                run_one(protocol, base_url, request, pad.next_arguments()) for protocol in PROTOCOLS
-            ]
-            scratch = list(pad.books)
-        finally:
-            pad.clean()
-    finally:
-        helper.close()
+    if refused:
+        arguments = refused_arguments(request.operation, request.params)
+        results = [run_one(protocol, base_url, request, dict(arguments)) for protocol in PROTOCOLS]
+        scratch: list[str] = []
+        mask: tuple[str, ...] = ()
+    else:
+        results, scratch = run_on_scratch(base_url, request)
+        mask = MASKED.get(request.operation, ())
     answers = {view["protocol"]: comparable for view, comparable in results}
-    mask = MASKED.get(request.operation, ())
     found = differences(answers, ignore=mask)
     return {
         "operation": request.operation,
@@ -59,6 +63,37 @@ def run_all(base_url: str, request: RunRequest) -> dict[str, Any]:
         "scratch": scratch,
         "results": [view for view, _ in results],
     }
+
+
+def run_on_scratch(
+    base_url: str, request: RunRequest
+) -> tuple[list[tuple[dict[str, Any], Any]], list[str]]:
+    """Each protocol's run on arguments of its own, and the scratch books made for them."""
+    # The scratch books are made through REST with the caller's token, outside the proxies:
+    # preparing is not part of what is measured, and it needs the same rights as the change.
+    helper = RestClient(base_url, token=request.token)
+    try:
+        pad = Scratchpad(helper, request.operation, request.params)
+        try:
+            results = [
+                run_one(protocol, base_url, request, pad.next_arguments()) for protocol in PROTOCOLS
+            ]
+            return results, list(pad.books)
+        finally:
+            pad.clean()
+    finally:
+        helper.close()
+
+
+def refused_arguments(operation: str, given: dict[str, Any]) -> dict[str, Any]:
+    """A refused change's arguments: the given ones, and stand-ins for what a Scratchpad fills.
+
+    The stand-ins name nothing that exists, and need not: the token is checked first.
+    """
+    stand_ins = {"isbn": fresh_isbn(), "member": SCRATCH_MEMBER, "loan_id": str(uuid.uuid4())}
+    base = dict(SCRATCH_BOOK) if operation == "add_book" else {}
+    missing = {key: stand_ins[key] for key in SUPPLIED[operation] if key not in {**base, **given}}
+    return {**base, **missing, **given}
 
 
 def run_one(

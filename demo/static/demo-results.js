@@ -103,6 +103,9 @@ export function showResults(verdict, results, run) {
   results.replaceChildren(...run.results.map(column));
   const title = run.agree ? "The three answers agree." : "The answers differ.";
   const parts = [element("p", { className: "verdict-title", textContent: title })];
+  if (run.results.some((result) => !result.ok && result.error.kind === "not_allowed")) {
+    parts.push(element("p", { textContent: "This server needs its API token for changes: type it in the token field." }));
+  }
   if (run.masked.length) {
     parts.push(
       element("p", {
@@ -135,9 +138,6 @@ export function showFailure(verdict, results, error) {
   verdict.className = "verdict differ";
   const parts = [element("p", { className: "verdict-title", textContent: `The run was refused: ${error.message}` })];
   const problem = error.problem || {};
-  if (problem.kind === "not_allowed") {
-    parts.push(element("p", { textContent: "This server needs its API token for changes: type it in the token field." }));
-  }
   for (const field of problem.errors || []) {
     parts.push(element("p", { className: "hint", textContent: `${field.field}: ${field.message}` }));
   }

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from clients.soap import SoapClient
 from services.operations import OPERATIONS
 from tests.browser.conftest import Watched
+from tests.conftest import API_TOKEN
 from tests.live import LiveGateway
 from tests.support import book_fields, fresh_isbn
 
@@ -138,3 +139,27 @@ def test_the_rest_docs_render_with_no_internet(watched: Watched, gateway: LiveGa
     watched.page.goto(f"{gateway.url}/rest/docs")
     expect(watched.page.locator(".opblock").first).to_be_visible(timeout=WAIT_MS)
     assert watched.outside == []
+
+
+def test_with_a_token_gateway_a_change_needs_the_token_typed_in_the_page(
+    watched: Watched, token_gateway: LiveGateway
+) -> None:
+    open_demo(watched, token_gateway)
+    page = watched.page
+    token = page.locator("#token")
+    expect(token).to_be_visible()
+    page.select_option("#operation", "update_book")
+    page.fill("#field-isbn", "9780132350884")
+    page.fill("#field-copies", "5")
+    page.click("#run")
+    for protocol in ("rest", "soap", "websocket"):
+        badge = page.locator(f"#results .column.{protocol} .badge")
+        expect(badge).to_have_text("not_allowed", timeout=WAIT_MS)
+    expect(page.locator("#verdict")).to_contain_text("token field")
+    token.fill(API_TOKEN)
+    page.click("#run")
+    for protocol in ("rest", "soap", "websocket"):
+        column = page.locator(f"#results .column.{protocol}")
+        expect(column.locator(".badge")).to_have_text("answer", timeout=WAIT_MS)
+        expect(column.locator(".answer pre")).to_contain_text('"copies": 5')
+    expect(page.locator("#events li", has_text="book.updated")).to_have_count(3, timeout=WAIT_MS)

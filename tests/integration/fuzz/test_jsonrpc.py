@@ -359,6 +359,19 @@ def test_every_frame_is_answered_as_json_rpc_says_and_the_connection_stays_up(
     prober: Prober,
 ) -> None:
     ledger = Ledger(ISBNS)
+    # A return succeeds only on a loan that a borrow opened, on a book that an add made: three
+    # draws that must each succeed in turn, which left whole runs with no return at all. One
+    # book with open loans from the start makes every change reachable from the first frame;
+    # the other ISBNs still start free, for adds.
+    for method, params in (
+        ("add_book", book_fields(ISBNS[0], copies=4)),
+        ("borrow_book", {"isbn": ISBNS[0], "member": "fuzz"}),
+        ("borrow_book", {"isbn": ISBNS[0], "member": "fuzz"}),
+    ):
+        request = {"jsonrpc": "2.0", "id": method, "method": method, "params": params}
+        [reply] = prober.send(json.dumps(request))
+        record(ledger, method, params, reply["result"])
+    ledger.successes.clear()  # the statistics count the fuzzer's own successes only
 
     @FUZZ
     @given(frame=frames(ledger))
