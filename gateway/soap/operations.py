@@ -21,6 +21,7 @@ from spyne import Application, Fault, ServiceBase, rpc
 
 from gateway.runtime import Runtime
 from gateway.soap import faults as soap_faults
+from gateway.soap.answers import remember
 from gateway.soap.auth import check_credentials
 from gateway.soap.loop_bridge import in_bridge, wait_for
 from gateway.soap.protocol import LibrarySoap11
@@ -102,11 +103,14 @@ class Library(ServiceBase):  # type: ignore[misc]  # spyne is untyped
         page = call_domain(
             ctx, lambda s: s.list_books(q=q, author=author, tag=tag, limit=limit, offset=offset)
         )
+        remember(ctx, page)
         return page_out(page)
 
     @operation(required(Isbn), _returns=required(BookOut), _out_variable_name="book")
     def GetBook(ctx: Any, isbn: str | None) -> BookOut:  # noqa: N805
-        return book_out(call_domain(ctx, lambda s: s.get_book(isbn)))
+        book = call_domain(ctx, lambda s: s.get_book(isbn))
+        remember(ctx, book)
+        return book_out(book)
 
     @operation(
         required(Isbn),
@@ -205,11 +209,14 @@ class Library(ServiceBase):  # type: ignore[misc]  # spyne is untyped
         loans = call_domain(
             ctx, lambda s: s.list_loans(member=member, open_only=open_only, isbn=isbn)
         )
+        remember(ctx, tuple(loans))
         return [loan_out(loan) for loan in loans]
 
     @operation(required(LoanId), _returns=required(LoanOut), _out_variable_name="loan")
     def GetLoan(ctx: Any, loan_id: str | None) -> LoanOut:  # noqa: N805
-        return loan_out(call_domain(ctx, lambda s: s.get_loan(loan_id)))
+        loan = call_domain(ctx, lambda s: s.get_loan(loan_id))
+        remember(ctx, loan)
+        return loan_out(loan)
 
     @classmethod
     def call_wrapper(cls, ctx: Any, args: Any = None) -> Any:
