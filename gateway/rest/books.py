@@ -20,7 +20,6 @@ from gateway.rest.negotiation import (
     FormatOverride,
     negotiate,
     render,
-    reply,
     represent,
 )
 from gateway.rest.openapi import (
@@ -32,15 +31,17 @@ from gateway.rest.openapi import (
     problems,
     representation,
 )
-from gateway.rest.preconditions import expected_version, version_etag
+from gateway.rest.preconditions import body_etag, expected_version, version_etag
 from gateway.rest.query import StrictQueryRoute
 from gateway.rest.requests import admit, json_object
 from gateway.runtime import Runtime
 from services import validation
-from services.models import Book
+from services.models import Book, Page
 
 BOOK_BODIES = 4096
 """Rendered books kept: a few MiB at most, whatever the catalogue's size."""
+PAGE_BODIES = 256
+"""Rendered pages kept (up to 100 books each): a few MiB at most."""
 
 IsbnPath = Annotated[
     str,
@@ -83,6 +84,21 @@ def book_body(book: Book, base: str, fmt: Format) -> bytes:
     return render(fmt, book_resource(book, base), BOOK)
 
 
+@lru_cache(maxsize=PAGE_BODIES)
+def page_body(
+    page: Page, base: str, filters: tuple[str | None, str | None, str | None], fmt: Format
+) -> tuple[bytes, str]:
+    """A page's representation and its ETag, rendered once for each state of the page.
+
+    As with book_body: a Page is a frozen value of frozen Books, and its links depend only on
+    the base and the filters (q, author, tag), so equal keys render to the same bytes.
+    """
+    q, author, tag = filters
+    data = page_resource(page, base, {"q": q, "author": author, "tag": tag})
+    body = render(fmt, data, BOOK_PAGE)
+    return body, body_etag(body)
+
+
 def books_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/books", tags=["books"], route_class=StrictQueryRoute)
 
@@ -115,10 +131,8 @@ def books_router(runtime: Runtime) -> APIRouter:
         page = await runtime.service.list_books(
             q=q, author=author, tag=tag, limit=limit, offset=offset
         )
-        filters = {"q": q, "author": author, "tag": tag}
-        return reply(
-            request, fmt, page_resource(page, mount_path(request.scope), filters), BOOK_PAGE
-        )
+        body, etag = page_body(page, mount_path(request.scope), (q, author, tag), fmt)
+        return represent(request, fmt, etag, lambda: body)
 
     @router.get(
         "/{isbn}",
