@@ -5,8 +5,10 @@ serialises the tree: two fifths of SOAP GetBook's time in a profile under load, 
 service's. What it writes depends only on the operation and the domain value the operation
 returned (a Book, a Page, a Loan: frozen values, equal when their every field is), so the
 bytes written for an equal value are the same bytes. An operation names that value with
-`remember`; the protocol (gateway.soap.protocol) then serves the bytes kept for it, or writes
-them as before and keeps them.
+`answer`; the protocol (gateway.soap.protocol) then serves the bytes kept for it, or writes
+them as before and keeps them. On a kept answer the operation skips building spyne's objects
+too (a seventh of GetBook's time): it returns None, and the protocol builds them after all in
+the rare case the answer was dropped in between.
 
 Answers with a fault or a SOAP header are never kept. Lists are written in a worker thread,
 hence the lock.
@@ -16,9 +18,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+V = TypeVar("V", bound=Hashable)
 
 KEPT = 2048
 """Answers kept, the least recently served dropped first: a few MiB at most."""
@@ -37,6 +42,7 @@ class Remembered:
     """Left in spyne's method context (its `udc`, the slot spyne keeps for its users)."""
 
     key: AnswerKey
+    build: Callable[[], Any]  # the operation's spyne result, for when no bytes are kept
     body: bytes | None = None  # the kept bytes, when serialize found them
 
 
@@ -62,9 +68,13 @@ class Answers:
                 self._bodies.popitem(last=False)
 
 
-def remember(ctx: Any, value: Hashable) -> None:
-    """Names the domain value the current operation answers with: its answer may be kept."""
-    ctx.udc = Remembered(AnswerKey(ctx.descriptor.name, value))
+def answer(ctx: Any, value: V, convert: Callable[[V], T]) -> T | None:
+    """The operation's result for `value`, converted to spyne's types by `convert`; None when
+    the bytes of an answer with an equal value are kept (and so no conversion is needed)."""
+    key = AnswerKey(ctx.descriptor.name, value)
+    ctx.udc = Remembered(key, lambda: convert(value))
+    answers: Answers = ctx.out_protocol.answers
+    return None if answers.get(key) is not None else convert(value)
 
 
 def remembered(ctx: Any) -> Remembered | None:

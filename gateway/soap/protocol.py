@@ -155,6 +155,9 @@ class LibrarySoap11(Soap11):  # type: ignore[misc]  # spyne is untyped
                 self.event_manager.fire_event("before_serialize", ctx)
                 self.event_manager.fire_event("after_serialize", ctx)
                 return
+            if ctx.out_object == [None]:
+                # The operation counted on bytes that have been dropped since.
+                ctx.out_object = [answer.build()]
         super().serialize(ctx, message)
 
     def create_out_string(self, ctx: Any, charset: Any = None) -> None:
