@@ -79,7 +79,9 @@ def book_body(book: Book, base: str, fmt: Format) -> bytes:
     renders to the same bytes: a book read again unchanged (the common case of get_book) is
     not rebuilt and encoded again, which was a fifth of the adapter's time on get_book, and a
     changed one is a new key. The links' base is part of the key (a proxy may mount the API
-    elsewhere).
+    elsewhere). Equal values could print apart only where Python's equality is looser than
+    their text (Decimal("1.5") == Decimal("1.50"), one instant in two time zones); storage
+    returns every price with two decimals and every moment in UTC, so they never do.
     """
     return render(fmt, book_resource(book, base), BOOK)
 

@@ -4,11 +4,12 @@ spyne writes an answer by walking its XSD types field by field into an lxml tree
 serialises the tree: two fifths of SOAP GetBook's time in a profile under load, more than the
 service's. What it writes depends only on the operation and the domain value the operation
 returned (a Book, a Page, a Loan: frozen values, equal when their every field is), so the
-bytes written for an equal value are the same bytes. An operation names that value with
-`answer`; the protocol (gateway.soap.protocol) then serves the bytes kept for it, or writes
-them as before and keeps them. On a kept answer the operation skips building spyne's objects
-too (a seventh of GetBook's time): it returns None, and the protocol builds them after all in
-the rare case the answer was dropped in between.
+bytes written for an equal value are the same bytes (storage returns prices with two
+decimals and moments in UTC, the only fields whose equality is looser than their text). An
+operation names that value with `answer`; the protocol (gateway.soap.protocol) then serves
+the bytes kept for it, or writes them as before and keeps them. On a kept answer the
+operation skips building spyne's objects too (a seventh of GetBook's time): it returns None,
+and the protocol builds them after all in the rare case the answer was dropped in between.
 
 Answers with a fault or a SOAP header are never kept. Lists are written in a worker thread,
 hence the lock.
