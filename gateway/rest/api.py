@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 from gateway.metrics import MeasuredHTTP
 from gateway.rest import problems as rest_problems
 from gateway.rest.books import books_router
+from gateway.rest.dispatch import LeanDispatch
 from gateway.rest.entry_point import entry_point_router
 from gateway.rest.head import HeadAsGet
 from gateway.rest.loans import loans_router
@@ -71,11 +72,23 @@ TAGS = [
 
 
 class RestApp(FastAPI):
-    """FastAPI, with the declarations it cannot infer added to its OpenAPI document."""
+    """FastAPI, with the declarations it cannot infer added to its OpenAPI document, and its
+    API routes served by gateway.rest.dispatch (the docs and every refusal of routing by
+    FastAPI itself)."""
 
     def __init__(self, *, token_required: bool, **options: Any) -> None:
         super().__init__(**options)
         self.token_required = token_required
+        self.lean: LeanDispatch | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if self.lean is None:
+                # Built at the first request: every route is declared by then.
+                self.lean = LeanDispatch(self, self.router.routes)
+            if await self.lean(scope, receive, send):
+                return
+        await super().__call__(scope, receive, send)
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:

@@ -9,7 +9,7 @@ ETag per format, and If-None-Match answered with 304.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from gateway.rest.formats import MEDIA_TYPES, Format
 from gateway.rest.html_form import to_html
-from gateway.rest.preconditions import body_etag, if_none_match_hits, version_etag
+from gateway.rest.preconditions import body_etag, if_none_match_hits
 from gateway.rest.refusals import NotAcceptable
 from gateway.rest.text_form import to_text
 from gateway.rest.xml_form import (
@@ -35,7 +35,18 @@ from gateway.rest.xml_form import (
 
 CACHE_CONTROL = "no-cache"
 
-__all__ = ["BOOK", "BOOK_PAGE", "ENTRY_POINT", "LOAN", "LOAN_LIST", "Format", "negotiate", "reply"]
+__all__ = [
+    "BOOK",
+    "BOOK_PAGE",
+    "ENTRY_POINT",
+    "LOAN",
+    "LOAN_LIST",
+    "Format",
+    "negotiate",
+    "render",
+    "reply",
+    "represent",
+]
 
 FormatOverride = Annotated[
     Format | None,
@@ -146,25 +157,29 @@ def reply(
     data: Mapping[str, Any],
     shape: Shape,
     *,
-    version: int | None = None,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """The representation with its validator; 304 when a GET's If-None-Match already has it.
+    """The representation, validated by a hash of its bytes; 304 when If-None-Match has it."""
+    body = render(fmt, data, shape)
+    return represent(request, fmt, body_etag(body), lambda: body, status=status, headers=headers)
 
-    With a `version` the ETag is known before rendering, so a 304 costs no serialisation.
+
+def represent(
+    request: Request,
+    fmt: Format,
+    etag: str,
+    body: Callable[[], bytes],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A representation with its validator; 304 when a GET's If-None-Match already has it.
+
+    `body` is called only when the bytes are sent: with an ETag known before rendering (a
+    book's version), a 304 costs no serialisation.
     """
-    common = {"Vary": "Accept", "Cache-Control": CACHE_CONTROL, **(headers or {})}
-    body = None
-    if version is not None:
-        common["ETag"] = version_etag(version, fmt)
-    else:
-        body = render(fmt, data, shape)
-        common["ETag"] = body_etag(body)
-    if request.method == "GET" and if_none_match_hits(
-        request.headers.get("if-none-match"), common["ETag"]
-    ):
+    common = {"Vary": "Accept", "Cache-Control": CACHE_CONTROL, **(headers or {}), "ETag": etag}
+    if request.method == "GET" and if_none_match_hits(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=common)
-    if body is None:
-        body = render(fmt, data, shape)
-    return Response(body, status, headers=common, media_type=fmt.media_type)
+    return Response(body(), status, headers=common, media_type=fmt.media_type)

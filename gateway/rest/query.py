@@ -42,7 +42,7 @@ class StrictQueryRoute(APIRoute):
 
 def declared_query(dependant: Dependant) -> dict[str, bool]:
     """Each query parameter the route reads, by the name it has in the URL: is it a list?"""
-    return {name: _is_list(annotation) for name, annotation in _query_fields(dependant)}
+    return {name: is_list_annotation(annotation) for name, annotation in _query_fields(dependant)}
 
 
 def _query_fields(dependant: Dependant) -> Iterator[tuple[str, Any]]:
@@ -73,8 +73,9 @@ def refuse_undeclared(query: QueryParams, declared: dict[str, bool], operation: 
         raise InvalidInput(f"invalid query of {operation}: {summary}", errors)
 
 
-def _is_list(annotation: Any) -> bool:
+def is_list_annotation(annotation: Any) -> bool:
+    """Whether a parameter of this type takes every value of a repeated name, as FastAPI does."""
     origin = get_origin(annotation)
     if origin is Union or origin is types.UnionType:  # Optional[list[str]], list[str] | None
-        return any(_is_list(member) for member in get_args(annotation))
+        return any(is_list_annotation(member) for member in get_args(annotation))
     return annotation in _LISTS or origin in _LISTS

@@ -21,6 +21,7 @@ from spyne import Application, Fault, ServiceBase, rpc
 
 from gateway.runtime import Runtime
 from gateway.soap import faults as soap_faults
+from gateway.soap.answers import answer
 from gateway.soap.auth import check_credentials
 from gateway.soap.loop_bridge import in_bridge, wait_for
 from gateway.soap.protocol import LibrarySoap11
@@ -98,15 +99,15 @@ class Library(ServiceBase):  # type: ignore[misc]  # spyne is untyped
         tag: str | None,
         limit: int | None,
         offset: int | None,
-    ) -> BookPageOut:
+    ) -> BookPageOut | None:
         page = call_domain(
             ctx, lambda s: s.list_books(q=q, author=author, tag=tag, limit=limit, offset=offset)
         )
-        return page_out(page)
+        return answer(ctx, page, page_out)
 
     @operation(required(Isbn), _returns=required(BookOut), _out_variable_name="book")
-    def GetBook(ctx: Any, isbn: str | None) -> BookOut:  # noqa: N805
-        return book_out(call_domain(ctx, lambda s: s.get_book(isbn)))
+    def GetBook(ctx: Any, isbn: str | None) -> BookOut | None:  # noqa: N805
+        return answer(ctx, call_domain(ctx, lambda s: s.get_book(isbn)), book_out)
 
     @operation(
         required(Isbn),
@@ -201,15 +202,15 @@ class Library(ServiceBase):  # type: ignore[misc]  # spyne is untyped
         member: str | None,
         open_only: bool | None,
         isbn: str | None,
-    ) -> list[LoanOut]:
+    ) -> list[LoanOut] | None:
         loans = call_domain(
             ctx, lambda s: s.list_loans(member=member, open_only=open_only, isbn=isbn)
         )
-        return [loan_out(loan) for loan in loans]
+        return answer(ctx, tuple(loans), lambda kept: [loan_out(loan) for loan in kept])
 
     @operation(required(LoanId), _returns=required(LoanOut), _out_variable_name="loan")
-    def GetLoan(ctx: Any, loan_id: str | None) -> LoanOut:  # noqa: N805
-        return loan_out(call_domain(ctx, lambda s: s.get_loan(loan_id)))
+    def GetLoan(ctx: Any, loan_id: str | None) -> LoanOut | None:  # noqa: N805
+        return answer(ctx, call_domain(ctx, lambda s: s.get_loan(loan_id)), loan_out)
 
     @classmethod
     def call_wrapper(cls, ctx: Any, args: Any = None) -> Any:

@@ -132,6 +132,20 @@ def test_update_book_with_the_current_version_succeeds(soap: Any) -> None:
     assert (updated.copies, updated.available) == (5, 5)
 
 
+def test_get_book_answers_the_book_as_it_is_after_each_change(soap: Any) -> None:
+    # Answers are kept per state of the book (gateway/soap/answers.py): never a stale one.
+    added = soap.AddBook(**book_args(copies=2))
+    assert soap.GetBook(added.isbn).title == added.title
+    soap.UpdateBook(isbn=added.isbn, title="Second Edition")
+    changed = soap.GetBook(added.isbn)
+    assert (changed.title, changed.version) == ("Second Edition", added.version + 1)
+    loan = soap.BorrowBook(isbn=added.isbn, member="ada")
+    assert soap.GetBook(added.isbn).available == 1
+    soap.ReturnBook(loan_id=loan.id)
+    assert soap.GetBook(added.isbn).available == 2
+    assert soap.GetLoan(loan.id).returned_at is not None
+
+
 def test_remove_book_answers_nothing_and_the_book_is_gone(soap: Any) -> None:
     added = soap.AddBook(**book_args())
     assert soap.RemoveBook(added.isbn) is None
