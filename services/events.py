@@ -14,7 +14,7 @@ import fnmatch
 import functools
 import gc
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -82,6 +82,10 @@ class Subscriber:
     patterns: frozenset[str] = frozenset()
     types: frozenset[str] = frozenset()  # the event types its patterns match
     overflowed: bool = False
+    # Hands an event over at once, bypassing the queue, or answers False to have it queued:
+    # the hub calls it only while the queue is empty, so events still arrive in seq order.
+    # A WebSocket writes the frame on the spot, sparing a task wake-up per subscriber.
+    deliver: Callable[[Event], bool] | None = None
     queue: asyncio.Queue[Event] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -200,6 +204,13 @@ class EventHub:
         for subscriber in self._subscribers:
             if kind not in subscriber.types or subscriber.overflowed:
                 continue
+            if subscriber.deliver is not None and subscriber.queue.empty():
+                try:
+                    if subscriber.deliver(event):
+                        self.delivered += 1
+                        continue
+                except Exception:
+                    log.exception("handing an event to a subscriber failed; it is queued")
             try:
                 subscriber.queue.put_nowait(event)
                 self.delivered += 1

@@ -5,6 +5,10 @@ answers come back in request order and a client can reason about the effects of 
 Two tasks write to the socket, this reader with its answers and a pusher with event
 notifications; a lock lets one frame out at a time, so frames never interleave. There is no
 order between a call's answer and the event that its change causes.
+
+Most frames skip the lock: when no task holds or awaits it, a frame the transport takes at
+once (gateway.ws.transport's `send_now`) is written on the spot, with no coroutine in between.
+The hub hands events to an idle subscriber the same way, so a fan-out wakes no pusher task.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.types import Message
@@ -23,8 +28,9 @@ from gateway.runtime import Runtime
 from gateway.ws import jsonrpc
 from gateway.ws.methods import METHODS, Method, run
 from gateway.ws.notification_cache import EVENT_FRAMES
+from gateway.ws.transport import SEND_NOW, SendNow
 from services.errors import DomainError
-from services.events import Subscriber
+from services.events import Event, Subscriber
 from services.service import LibraryService
 
 PROTOCOL = "websocket"
@@ -44,6 +50,8 @@ class Connection:
         self._runtime = runtime
         self._token = token  # presented at the handshake; checked on every change call
         self._write_lock = asyncio.Lock()
+        self._writers = 0  # tasks holding or awaiting the lock: frames skip it only when none
+        self._send_now: SendNow | None = websocket.scope.get("extensions", {}).get(SEND_NOW)
         self._closed = False
         self._subscriber: Subscriber | None = None
         self._pusher: asyncio.Task[None] | None = None
@@ -56,6 +64,7 @@ class Connection:
         if self._subscriber is None:
             # Attached on first use, so connections that never subscribe cost the hub nothing.
             self._subscriber = self._runtime.hub.attach()
+            self._subscriber.deliver = self._deliver_now
             self._pusher = asyncio.create_task(
                 self._push_events(self._subscriber), name="websocket-events"
             )
@@ -80,7 +89,7 @@ class Connection:
     async def _on_message(self, message: Message) -> None:
         started = time.perf_counter()
         text: str | None = message.get("text")
-        size = len(message.get("bytes") or b"") if text is None else len(text.encode())
+        size = len(message.get("bytes") or b"") if text is None else _utf8_size(text)
         limit = self._runtime.settings.max_body
         if size > limit:
             await self._close(CLOSE_TOO_BIG, f"message of {size} bytes; the limit is {limit}")
@@ -118,7 +127,7 @@ class Connection:
         answers: list[str] = []
         for entry in message:
             # Entries have no frame of their own: each is measured by its compact encoding.
-            entry_size = len(jsonrpc.encode(entry).encode())
+            entry_size = _utf8_size(jsonrpc.encode(entry))
             answer = await self._call(entry, time.perf_counter(), entry_size)
             if answer is not None:
                 answers.append(answer)
@@ -129,7 +138,7 @@ class Connection:
         self, error: jsonrpc.RpcError, started: float, size: int, ident: jsonrpc.Id = None
     ) -> str:
         answer = jsonrpc.encode(jsonrpc.failure(ident, error))
-        self._record(UNKNOWN_OPERATION, started, size, len(answer.encode()), error.kind)
+        self._record(UNKNOWN_OPERATION, started, size, _utf8_size(answer), error.kind)
         return answer
 
     async def _call(self, entry: object, started: float, size: int) -> str | None:
@@ -155,7 +164,7 @@ class Connection:
             else jsonrpc.failure(request.id, error)
         )
         answer = None if request.is_notification else jsonrpc.encode(reply)
-        sent = 0 if answer is None else len(answer.encode())
+        sent = 0 if answer is None else _utf8_size(answer)
         self._record(operation, started, size, sent, None if error is None else error.kind)
         return answer
 
@@ -180,7 +189,7 @@ class Connection:
         try:
             while True:
                 event = await subscriber.queue.get()
-                async with self._write_lock:
+                async with self._turn():
                     # Checked under the lock: once `unsubscribe` is answered, none of its
                     # patterns' events follow, even those queued before it.
                     if subscriber.wants(event.type):
@@ -208,9 +217,38 @@ class Connection:
             # cancellation of this task itself (server shutdown) through.
             await asyncio.gather(self._pusher, return_exceptions=True)
 
+    def _deliver_now(self, event: Event) -> bool:
+        """The hub's way in while this subscriber's queue is empty (Subscriber.deliver)."""
+        if not self._write_now(EVENT_FRAMES.frame(event)):
+            return False
+        self._runtime.metrics.events.inc()
+        return True
+
     async def _send(self, frame: str) -> None:
-        async with self._write_lock:
+        if self._write_now(frame):
+            return
+        async with self._turn():
             await self._write(frame)
+
+    def _write_now(self, frame: str) -> bool:
+        """Writes a frame at once if nothing else is being written or waits to be, and the
+        transport takes it without waiting; False when it must wait its `_turn`."""
+        return (
+            self._send_now is not None
+            and self._writers == 0
+            and not self._closed
+            and self._send_now(frame)
+        )
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """The write lock, counted while awaited too, so no frame overtakes one that waits."""
+        self._writers += 1
+        try:
+            async with self._write_lock:
+                yield
+        finally:
+            self._writers -= 1
 
     async def _write(self, frame: str) -> bool:
         """Sends a frame while holding the write lock; False once the connection is gone."""
@@ -224,10 +262,15 @@ class Connection:
         return True
 
     async def _close(self, code: int, reason: str) -> None:
-        async with self._write_lock:
+        async with self._turn():
             if self._closed:
                 return
             self._closed = True
             # The client may have left first: then there is nothing to tell it.
             with contextlib.suppress(WebSocketDisconnect):
                 await self._websocket.close(code, reason)
+
+
+def _utf8_size(text: str) -> int:
+    # isascii() reads a flag of the string: most frames are ASCII, and need no encoded copy.
+    return len(text) if text.isascii() else len(text.encode())

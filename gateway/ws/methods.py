@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -48,11 +49,12 @@ class Method:
     handler: Handler
     change: bool = False  # needs the API token when the server has one
 
-    @property
+    # Cached: run() reads both on every call, and the model's fields never change.
+    @cached_property
     def param_names(self) -> tuple[str, ...]:
         return tuple(self.params.model_fields)
 
-    @property
+    @cached_property
     def required(self) -> tuple[str, ...]:
         return tuple(n for n, f in self.params.model_fields.items() if f.is_required())
 

@@ -7,15 +7,25 @@ that goes down. Messages that arrived after that call are not read.
 
 It also drops a peer whose keepalive ping timed out while frames wait unsent: such a peer
 reads nothing, not even the close frame, and waiting for it would hold the connection open.
+
+And it offers the app `send_now` (the scope extension SEND_NOW): a text frame written at once,
+with no coroutine, when the transport can take it without waiting. An ASGI `websocket.send`
+goes through three coroutines (Starlette's state checks and error wrapper, then uvicorn's) to
+reach the same two calls; to one event fanned out to 10,000 subscribers that was a task
+wake-up and those layers per subscriber. Anything unusual (a full write buffer, a close under
+way) answers False, and the app takes the ASGI way, which waits or raises as it always did.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+from websockets.http11 import Request
 
 from gateway.settings import Settings
 
@@ -26,6 +36,8 @@ CLOSE_PROTOCOL_ERROR = 1002
 CLOSE_INVALID_DATA = 1007
 GOING_AWAY_REASON = "the server is shutting down"
 PROTOCOL = "gateway.ws.transport:GoingAwayProtocol"  # by name: worker processes import it
+SEND_NOW = "rosetta.websocket.send_now"  # scope["extensions"][SEND_NOW]: a SendNow
+SendNow = Callable[[str], bool]
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -56,6 +68,30 @@ class GoingAwayProtocol(WebSocketsSansIOProtocol):
         if self._app_waiting:
             self._go_away()
             self.queue.put_nowait(_gone())
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        if self.response.status_code == 101:  # the app's task starts after this returns
+            extensions: dict[str, Any] = self.scope["extensions"]
+            extensions[SEND_NOW] = self.send_now
+
+    def send_now(self, text: str) -> bool:
+        """Writes a text frame now, as `send` would; False, having written nothing, when it
+        cannot go without waiting or the connection is not plainly open."""
+        if (
+            self.close_sent
+            or self.disconnected
+            or not self.writable.is_set()
+            or self.initial_response is not None
+            or self.transport.is_closing()
+        ):
+            return False
+        try:
+            self.conn.send_text(text.encode())
+        except InvalidState:  # the peer's close arrived: `send` reports it as a disconnect
+            return False
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
 
     async def receive(self) -> ASGIReceiveEvent:
         if self._going_away:

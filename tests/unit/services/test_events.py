@@ -104,3 +104,32 @@ async def test_the_collector_rests_during_a_fan_out_and_runs_again_after_it() ->
     assert gc.isenabled()
     await hub.stop()
     assert [s.queue.qsize() for s in subscribers] == [1, 1, 1]
+
+
+async def test_an_idle_subscriber_takes_events_directly_and_a_busy_one_keeps_seq_order() -> None:
+    storage = FakeStorage()
+    hub = EventHub(storage, poll_interval=60)
+    await hub.start()
+    taken: list[int] = []
+    accepting = True
+
+    def deliver(event: Event) -> bool:
+        if accepting:
+            taken.append(event.seq)
+        return accepting
+
+    listener = hub.attach()
+    listener.subscribe(frozenset({"book.*"}))
+    listener.deliver = deliver
+    storage.events += [Event(1, "book.added", AT, {}), Event(2, "loan.opened", AT, {})]
+    await hub.drain()
+    accepting = False  # its transport is full: the next event waits in the queue
+    storage.events.append(Event(3, "book.added", AT, {}))
+    await hub.drain()
+    accepting = True  # free again, but an event still waits: the next must queue behind it
+    storage.events.append(Event(4, "book.updated", AT, {}))
+    await hub.drain()
+    await hub.stop()
+    assert taken == [1]
+    assert [listener.queue.get_nowait().seq for _ in range(listener.queue.qsize())] == [3, 4]
+    assert hub.delivered == 3
