@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -48,8 +49,14 @@ def rosetta_server(
             wait_until_live(base, process, errors)
             yield base, process
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stops a server as an operator would, with SIGTERM to it and its workers; then waits."""
+    with contextlib.suppress(ProcessLookupError):  # stopped already
+        os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
 
 
 def wait_until_live(base: str, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
