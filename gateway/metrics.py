@@ -67,14 +67,14 @@ class Metrics:
             "Event notifications sent to WebSocket subscribers",
             registry=self.registry,
         )
-        self.instance = Gauge(
+        self.instance_info = Gauge(
             "rosetta_instance_info",
             "The gateway instance that answered this scrape, by name; always 1",
             ["name"],
             registry=self.registry,
             multiprocess_mode="max",  # every worker of an instance sets the same series to 1
         )
-        self.instance.labels(instance).set(1)
+        self.instance_info.labels(instance).set(1)
 
     def record(
         self,
