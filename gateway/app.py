@@ -27,7 +27,8 @@ CatalogueOpener = Callable[[Settings], Awaitable[Catalogue]]
 def create_app(
     settings: Settings | None = None, opener: CatalogueOpener = open_from_settings
 ) -> Starlette:
-    runtime = Runtime(settings=settings or Settings(), metrics=Metrics())
+    settings = settings or Settings()
+    runtime = Runtime(settings=settings, metrics=Metrics(settings.instance_name))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

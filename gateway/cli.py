@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from gateway.settings import Settings
+from gateway.worker_metrics import folder_for_workers
 from gateway.ws.transport import server_options
 
 APP_FACTORY = "gateway.app:app_from_environment"
@@ -34,13 +35,26 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not load sample books into an empty database",
     )
     parser.add_argument("--log-level", help="uvicorn log level (ROSETTA_LOG_LEVEL, info)")
+    parser.add_argument(
+        "--instance", help="this gateway's name in /metrics (ROSETTA_INSTANCE, host:port)"
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The settings the flags and the environment give; the flags also go into the environment."""
     flags = {
         name: value
-        for name in ("host", "port", "db", "reload", "workers", "api_token", "seed", "log_level")
+        for name in (
+            "host",
+            "port",
+            "db",
+            "reload",
+            "workers",
+            "api_token",
+            "seed",
+            "log_level",
+            "instance",
+        )
         if (value := getattr(args, name, None)) is not None
     }
     # Reload and workers start fresh interpreters that build the app from the environment,
@@ -52,17 +66,19 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def serve(args: argparse.Namespace) -> None:
     settings = settings_from(args)
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        reload=settings.reload,
-        workers=None if settings.reload else settings.workers,
-        log_level=settings.log_level,
-        # WebSocket limits and the graceful shutdown's bound live in uvicorn's transport.
-        **server_options(settings),
-    )
+    workers = 1 if settings.reload else settings.workers
+    with folder_for_workers(workers):
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            reload=settings.reload,
+            workers=workers,
+            log_level=settings.log_level,
+            # WebSocket limits and the graceful shutdown's bound live in uvicorn's transport.
+            **server_options(settings),
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

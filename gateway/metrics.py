@@ -3,6 +3,11 @@
 HTTP adapters are wrapped by `MeasuredHTTP`, which times each request and counts its body
 bytes; the adapter names the operation (and any error kind) with `label_request` once it knows
 them. The WebSocket adapter calls `Metrics.record` itself, once per JSON-RPC call.
+
+`rosetta_instance_info` names the gateway instance that answered a scrape (ROSETTA_INSTANCE).
+Its label is `name`, not `instance`: Prometheus gives every scraped series an `instance` label
+of its own, the address it scraped, and would rename a clashing one.
+With several worker processes the values are shared through files (gateway/worker_metrics.py).
 """
 
 from __future__ import annotations
@@ -13,14 +18,17 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.worker_metrics import collect, shared_folder
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _OPERATION_KEY = "rosetta.operation"
 _ERROR_KEY = "rosetta.error_kind"
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, instance: str) -> None:
         self.registry = CollectorRegistry()
+        self.shared_folder = shared_folder()
         labels = ["protocol", "operation"]
         self.requests = Counter("rosetta_requests", "Calls handled", labels, registry=self.registry)
         self.errors = Counter(
@@ -49,13 +57,24 @@ class Metrics:
             registry=self.registry,
         )
         self.websockets = Gauge(
-            "rosetta_websocket_connections", "Open WebSocket connections", registry=self.registry
+            "rosetta_websocket_connections",
+            "Open WebSocket connections",
+            registry=self.registry,
+            multiprocess_mode="livesum",  # the sum over the worker processes still running
         )
         self.events = Counter(
             "rosetta_events_pushed",
             "Event notifications sent to WebSocket subscribers",
             registry=self.registry,
         )
+        self.instance_info = Gauge(
+            "rosetta_instance_info",
+            "The gateway instance that answered this scrape, by name; always 1",
+            ["name"],
+            registry=self.registry,
+            multiprocess_mode="max",  # every worker of an instance sets the same series to 1
+        )
+        self.instance_info.labels(instance).set(1)
 
         # The labelled children of each (protocol, operation), looked up once: prometheus_client's
         # labels() validates and locks on every call, a tenth of REST get_book's adapter time.
@@ -87,7 +106,9 @@ class Metrics:
             self.errors.labels(protocol, operation, error_kind).inc()
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        if self.shared_folder is None:
+            return generate_latest(self.registry)
+        return collect(self.shared_folder)
 
 
 def label_request(scope: Scope, operation: str, error_kind: str | None = None) -> None:

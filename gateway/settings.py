@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +57,11 @@ class Settings(BaseSettings):
         1000, ge=1, description="events a subscriber may leave unread before it is cut off"
     )
     log_level: str = "info"
+    instance: str = Field(
+        "",
+        description="this gateway's name in /metrics (rosetta_instance_info); "
+        "empty: host:port, with the machine's host name for a wildcard address",
+    )
 
     @field_validator("ws_allowed_origins")
     @classmethod
@@ -70,8 +77,21 @@ class Settings(BaseSettings):
         return self.api_token.get_secret_value() if self.api_token else None
 
     @property
+    def instance_name(self) -> str:
+        host = socket.gethostname() if _every_interface(self.host) else self.host
+        return self.instance or f"{host}:{self.port}"
+
+    @property
     def allowed_origins(self) -> frozenset[str]:
         return frozenset(split_origins(self.ws_allowed_origins))
+
+
+def _every_interface(host: str) -> bool:
+    """0.0.0.0, :: or nothing: no address another machine could reach this one by."""
+    try:
+        return not host or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False  # a host name
 
 
 def split_origins(value: str) -> list[str]:

@@ -44,7 +44,10 @@ def create_wsgi(db: str) -> Callable[[dict[str, Any], StartResponse], Iterable[b
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     catalogue = loop.run_until_complete(open_seeded(db))
-    runtime = Runtime(settings=Settings(db=db), metrics=Metrics(), catalogue=catalogue)
+    settings = Settings(db=db)
+    runtime = Runtime(
+        settings=settings, metrics=Metrics(settings.instance_name), catalogue=catalogue
+    )
     soap_faults.quiet_spyne_logs()
     without_forced_collections()  # the gateway's spyne setting too: only the server differs
     spyne = WsgiApplication(build_application(runtime))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -25,6 +26,15 @@ ROSETTA = str(Path(sys.executable).parent / "rosetta")
 @contextmanager
 def rosetta_serve(args: Sequence[str], env: dict[str, str] | None = None) -> Iterator[str]:
     """Runs the console script until the block ends; yields its base URL once it is live."""
+    with rosetta_server(args, env) as (base, _process):
+        yield base
+
+
+@contextmanager
+def rosetta_server(
+    args: Sequence[str], env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As `rosetta_serve`, with the server's process too; it has exited when the block ends."""
     port = free_port()
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
@@ -37,10 +47,16 @@ def rosetta_serve(args: Sequence[str], env: dict[str, str] | None = None) -> Ite
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_live(base, process, errors)
-            yield base
+            yield base, process
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stops a server as an operator would, with SIGTERM to it and its workers; then waits."""
+    with contextlib.suppress(ProcessLookupError):  # stopped already
+        os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
 
 
 def wait_until_live(base: str, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:

@@ -57,7 +57,8 @@ def document() -> dict[str, Any]:
     pytest collects test parameters before any fixture runs, so the operations to fuzz come
     from the adapter itself; a test below checks that the live gateway serves the same.
     """
-    runtime = Runtime(settings=Settings(api_token=TOKEN), metrics=Metrics())
+    settings = Settings(api_token=TOKEN)
+    runtime = Runtime(settings=settings, metrics=Metrics(settings.instance_name))
     return create_rest_app(runtime).openapi()
 
 
