@@ -26,11 +26,14 @@ C = TypeVar("C", bound=type)
 # SQLSTATE classes 08 (connection exception), 53 (insufficient resources: too many
 # connections, disk full) and 57 (operator intervention: shutdown, crash recovery, a
 # statement cancelled by its timeout); OSError covers a refused or reset socket, TimeoutError
-# a connect or command that ran out of time.
+# a connect or command that ran out of time. asyncpg raises InternalClientError ("another
+# operation is in progress") when a statement starts on a pooled connection while the server's
+# message ending that connection is being read: seen when the server shuts down.
 _POSTGRES_OUTAGES: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.InsufficientResourcesError,
     asyncpg.OperatorInterventionError,
+    asyncpg.InternalClientError,
     OSError,
     TimeoutError,
 )
