@@ -88,20 +88,20 @@ def test_with_the_database_down_each_protocol_answers_unavailable_then_recovers(
         server.stop()
         try:
             for client in clients:
-                for call in (
-                    lambda: client.get_book(ISBN),
-                    lambda: client.add_book(**book_fields()),
-                ):
-                    with pytest.raises(RemoteError) as refused:
-                        call()
-                    assert refused.value.kind == "unavailable", client.protocol
+                with pytest.raises(RemoteError) as refused:
+                    client.get_book(ISBN)
+                assert refused.value.kind == "unavailable", client.protocol
+                with pytest.raises(RemoteError) as refused:
+                    client.add_book(**book_fields())
+                assert refused.value.kind == "unavailable", client.protocol
 
             rest = httpx.get(f"{b.rest_url}/books/{ISBN}", timeout=ANSWER_WAIT)
             assert rest.status_code == 503
             assert rest.headers["content-type"] == "application/problem+json"
             assert int(rest.headers["retry-after"]) > 0
             assert rest.json()["kind"] == "unavailable"
-            assert "asyncpg" not in rest.text and "Connection" not in rest.text
+            assert "asyncpg" not in rest.text
+            assert "Connection" not in rest.text
 
             soap = soap_get_book(b)
             assert soap.status_code == 500  # SOAP 1.1 sends every fault with 500
@@ -127,7 +127,8 @@ def test_with_the_database_down_each_protocol_answers_unavailable_then_recovers(
         arrived = next(
             (e for e in subscriber.events(timeout=EVENT_WAIT) if e["data"]["isbn"] == isbn), None
         )
-        assert arrived is not None and arrived["type"] == "book.added"
+        assert arrived is not None
+        assert arrived["type"] == "book.added"
         assert clients[1].get_book(isbn).isbn == isbn
     finally:
         for client in [subscriber, *clients]:
