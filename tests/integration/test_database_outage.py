@@ -100,6 +100,7 @@ def test_with_the_database_down_each_protocol_answers_unavailable_then_recovers(
             assert rest.headers["content-type"] == "application/problem+json"
             assert int(rest.headers["retry-after"]) > 0
             assert rest.json()["kind"] == "unavailable"
+            assert rest.json()["retry_after"] == int(rest.headers["retry-after"])
             assert "asyncpg" not in rest.text
             assert "Connection" not in rest.text
 
@@ -109,10 +110,12 @@ def test_with_the_database_down_each_protocol_answers_unavailable_then_recovers(
             assert fault is not None
             assert fault.findtext("faultcode", "").endswith(":Server.Unavailable")
             assert fault.findtext("detail/kind") == "unavailable"
+            assert fault.findtext("detail/retry_after") == rest.headers["retry-after"]
 
             error = rpc_get_book(b)["error"]
             assert error["code"] == -32053
             assert error["data"]["kind"] == "unavailable"
+            assert error["data"]["retry_after"] == int(rest.headers["retry-after"])
 
             health = httpx.get(f"{a.url}/healthz", timeout=ANSWER_WAIT)
             assert health.status_code == 503
