@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from bench.crossing import TARGET_P99_MS
 from bench.payloads import OPERATIONS, PROTOCOLS
 from bench.run import LIMIT_OF, LIMIT_OPERATION
 
@@ -24,6 +25,7 @@ class Verdict:
     higher_is_better: bool
     note: str = ""
     error_share: float = 0.0  # the largest share of failed calls among the runs measured
+    skipped: bool = False  # not measured on this machine; `note` says why
 
     @property
     def too_many_errors(self) -> bool:
@@ -37,6 +39,8 @@ class Verdict:
 
     @property
     def status(self) -> str:
+        if self.skipped:
+            return "not measured"
         if self.too_many_errors:
             why = (
                 "no call ended"
@@ -165,6 +169,7 @@ def verdicts(results: dict[str, Any], baselines: dict[str, str]) -> list[Verdict
         )
     found += limit_verdicts(results)
     found += floor_verdicts(results)
+    found += crossing_verdicts(results)
     gateway_idle = [i for i in results["idle"] if i["server"] == "gateway"]
     if gateway_idle:
         found.append(
@@ -204,6 +209,33 @@ def limit_verdicts(results: dict[str, Any]) -> list[Verdict]:
             )
         )
     return found
+
+
+CROSSING_NAME = "a change on one instance reaches a subscriber of another instance, p99"
+
+
+def crossing_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """The cross-instance latency on PostgreSQL (bench/crossing.py), when it was measured."""
+    found = results.get("crossing")
+    if found is None:
+        return []  # results of a run made before the measurement existed
+    if "skipped" in found:
+        note = f"needs PostgreSQL: {found['skipped']}"
+        return [Verdict(CROSSING_NAME, math.nan, TARGET_P99_MS, " ms", False, note, skipped=True)]
+    missing = found["changes"] - found["received"]
+    note = f"p50 {found['p50_ms']:.1f} ms over {found['changes']} changes"
+    if missing:
+        note += f"; {missing} events never arrived"
+    return [
+        Verdict(
+            CROSSING_NAME,
+            math.nan if missing else found["p99_ms"],
+            TARGET_P99_MS,
+            " ms",
+            False,
+            note,
+        )
+    ]
 
 
 def floor_verdicts(results: dict[str, Any]) -> list[Verdict]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import httpload, machine, payloads, wrk, wsload
+from bench import crossing, httpload, machine, payloads, wrk, wsload
 from bench.baselines.spyne_app import server_name
 from bench.measure import LoadResult
 from bench.servers import HOST, Running, ServerSpec, pin_plan, running, service_floor
@@ -101,6 +101,7 @@ class Plan:
     settle: float  # seconds a server gets to finish setting up connections before RSS is read
     floor_seconds: float  # per operation, of the service called alone
     driver: str  # "wrk" or "python"
+    crossing_changes: int  # changes sent to one instance, each awaited by another's subscriber
 
     @classmethod
     def make(cls, quick: bool, driver: str) -> Plan:
@@ -108,8 +109,8 @@ class Plan:
         if chosen == "wrk" and not wrk.available():
             raise SystemExit("wrk is not installed: apt-get install wrk, or --driver python")
         if quick:
-            return cls(True, 1, 0, 4, (20,), 20, 0.2, 0.2, chosen)
-        return cls(False, 10, 2, 32, (1_000, 10_000), 2_000, 1.0, 3.0, chosen)
+            return cls(True, 1, 0, 4, (20,), 20, 0.2, 0.2, chosen, 20)
+        return cls(False, 10, 2, 32, (1_000, 10_000), 2_000, 1.0, 3.0, chosen, 500)
 
 
 def execute(plan: Plan, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -151,6 +152,9 @@ def execute(plan: Plan, log: Callable[[str], None] = print) -> dict[str, Any]:
             _measure_limits(plan, servers, results, log)
         with running(framework_specs().values(), Path(scratch), server_cores) as servers:
             results["frameworks"] = _measure_frameworks(plan, servers, log)
+        results["crossing"] = crossing.measure(
+            plan.crossing_changes, Path(scratch), server_cores, log
+        )
     results["machine"]["load_average_after"] = os.getloadavg()
     return results
 

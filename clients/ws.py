@@ -35,6 +35,7 @@ KINDS_BY_CODE = {
     -32009: "conflict",
     -32012: "version_mismatch",
     -32003: "not_allowed",
+    -32053: "unavailable",
 }
 
 

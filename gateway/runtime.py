@@ -9,6 +9,8 @@ from gateway.settings import Settings
 from services.catalogue import Catalogue, open_catalogue
 from services.events import EventHub
 from services.service import LibraryService
+from services.storage.postgres import PostgresStorage
+from services.storage.sqlite import SqliteStorage
 
 
 @dataclass
@@ -25,6 +27,10 @@ class Runtime:
     def hub(self) -> EventHub:
         return self._open().hub
 
+    @property
+    def storage(self) -> SqliteStorage | PostgresStorage:
+        return self._open().storage
+
     def _open(self) -> Catalogue:
         if self.catalogue is None:
             raise RuntimeError("the catalogue is opened by the app's lifespan; it has not run")
@@ -38,4 +44,5 @@ async def open_from_settings(settings: Settings) -> Catalogue:
         seed=settings.seed,
         poll_interval=settings.event_poll_interval,
         queue_size=settings.event_queue_size,
+        call_timeout=settings.db_timeout,
     )

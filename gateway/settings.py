@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     event_poll_interval: float = Field(
         0.5, gt=0, description="seconds between reads of events committed by other processes"
     )
+    db_timeout: float = Field(
+        5.0,
+        gt=0,
+        description="seconds a PostgreSQL call may take, connecting included, before the "
+        "caller is answered `unavailable`",
+    )
     event_queue_size: int = Field(
         1000, ge=1, description="events a subscriber may leave unread before it is cut off"
     )

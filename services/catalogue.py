@@ -10,7 +10,7 @@ from services.events import EventHub
 from services.sample_data import SAMPLE_BOOKS
 from services.service import LibraryService
 from services.storage.database import open_storage
-from services.storage.postgres import PostgresStorage
+from services.storage.postgres import DEFAULT_TIMEOUT, PostgresStorage
 from services.storage.sqlite import SqliteStorage
 
 
@@ -26,15 +26,21 @@ class Catalogue:
 
 
 async def open_catalogue(
-    db: str, seed: bool = True, poll_interval: float = 0.5, queue_size: int = 1000
+    db: str,
+    seed: bool = True,
+    poll_interval: float = 0.5,
+    queue_size: int = 1000,
+    call_timeout: float = DEFAULT_TIMEOUT,
 ) -> Catalogue:
     """Opens (creating if needed) the database, loads sample books into an empty one."""
-    storage = await open_storage(db)
+    storage = await open_storage(db, call_timeout)
     hub = EventHub(storage, poll_interval=poll_interval, queue_size=queue_size)
     service = LibraryService(storage, on_change=hub.notify)
     if seed and await storage.count_books() == 0:
         await load_sample_books(service)
     await hub.start()
+    # Commits of other instances wake the hub at once where storage can signal them.
+    await storage.follow_commits(hub.notify)
     return Catalogue(service=service, hub=hub, storage=storage)
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+RETRY_AFTER_SECONDS = 2
+"""How long a caller is told to wait before retrying a call the database was down for."""
+UNAVAILABLE_MESSAGE = "the database is unavailable; retry later"
+
 
 class DomainError(Exception):
     """Base of every error the catalogue raises on purpose."""
@@ -51,6 +55,16 @@ class NotAllowed(DomainError):
     kind = "not_allowed"
 
 
+class Unavailable(DomainError):
+    """The database cannot be reached or did not answer in time; the same call may succeed
+    later, so it is not the caller's fault and not a bug."""
+
+    kind = "unavailable"
+
+    def __init__(self, message: str = UNAVAILABLE_MESSAGE) -> None:
+        super().__init__(message, retry_after=RETRY_AFTER_SECONDS)
+
+
 @dataclass(frozen=True, slots=True)
 class FieldError:
     """One broken rule, located by field name (with an index for list entries: `authors.2`)."""
@@ -68,6 +82,7 @@ ERROR_KINDS: tuple[str, ...] = (
     Conflict.kind,
     VersionMismatch.kind,
     NotAllowed.kind,
+    Unavailable.kind,
     DomainError.kind,
 )
 """Every machine-readable kind, `server_fault` last: what each protocol's error names."""

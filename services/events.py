@@ -2,8 +2,11 @@
 
 Storage writes each event in the same transaction as the change it describes, so `seq` is
 durable and strictly increasing across restarts and worker processes. The hub reads new events
-after every local commit (and by polling, for commits made by other processes) and hands
-each one to every subscriber whose patterns match, in seq order.
+after every local commit, when storage signals a commit of another process (PostgreSQL's
+LISTEN/NOTIFY), and by polling, for commits nothing signals; it hands each one to every
+subscriber whose patterns match, in seq order. A read that fails (the database down) pauses
+delivery; the next read resumes from the last seq delivered, so nothing is skipped or
+repeated.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.errors import FieldError, InvalidInput
+from services.errors import FieldError, InvalidInput, Unavailable
 from services.models import iso_utc
 
 BOOK_ADDED = "book.added"
@@ -30,6 +33,8 @@ LOAN_CLOSED = "loan.closed"
 EVENT_TYPES: tuple[str, ...] = (BOOK_ADDED, BOOK_UPDATED, BOOK_REMOVED, LOAN_OPENED, LOAN_CLOSED)
 
 log = logging.getLogger(__name__)
+
+RETRY_INTERVAL = 0.2  # seconds between reads of the outbox while they fail
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,17 +166,31 @@ class EventHub:
         await self._deliver_new()
 
     async def _run(self) -> None:
+        failing = False
         while True:
+            # After a failed read, try again soon even if nothing wakes the hub: the wake-up
+            # that would have announced the database's return may have come and gone.
+            wait = min(self._poll_interval, RETRY_INTERVAL) if failing else self._poll_interval
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
             if self._stopping:
                 return
             try:
                 await self._deliver_new()
+            except Unavailable:
+                # The database is down: delivery pauses, and resumes from the same seq.
+                if not failing:
+                    log.warning("events paused: the database is unavailable")
+                failing = True
             except Exception:
-                # A failed read must not end delivery for good: log and try at the next wake.
+                # A failed read must not end delivery for good: log and try again.
                 log.exception("reading events failed")
+                failing = True
+            else:
+                if failing:
+                    log.warning("events resumed")
+                failing = False
 
     async def _deliver_new(self) -> None:
         while True:

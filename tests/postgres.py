@@ -6,6 +6,7 @@ The server runs from a temporary folder on a free port and is stopped after the 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -16,6 +17,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.system_programs import SystemProgram
@@ -67,9 +69,25 @@ def _free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class PostgresServer:
+    """A throwaway server that a test may stop and start again, same data, same port."""
+
+    url: str  # without a database name: `postgresql://rosetta@127.0.0.1:PORT`
+    user: str | None  # the account it runs as, when not this process's
+    pg_ctl: tuple[str, ...]  # pg_ctl with the data folder and the server's options
+
+    def stop(self) -> None:
+        """Stops at once, as an operator's fast shutdown does: sessions are cut."""
+        _quietly(_command(self.user, *self.pg_ctl, "-m", "fast", "stop"))
+
+    def start(self) -> None:
+        """Starts again and returns once the server accepts connections."""
+        _quietly(_command(self.user, *self.pg_ctl, "-w", "start"))
+
+
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Yields a server URL without a database name: `postgresql://rosetta@127.0.0.1:PORT`."""
+def restartable_postgres_server() -> Iterator[PostgresServer]:
     bin_dir = postgres_bin()
     assert bin_dir is not None
     user = _run_as()
@@ -82,14 +100,22 @@ def postgres_server() -> Iterator[str]:
         _command(user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "rosetta")
     )
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    pg_ctl = str(bin_dir / "pg_ctl")
-    log = str(folder / "log")
-    _quietly(_command(user, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"))
+    pg_ctl = (str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"))
+    server = PostgresServer(f"postgresql://rosetta@127.0.0.1:{port}", user, pg_ctl)
+    server.start()
     try:
-        yield f"postgresql://rosetta@127.0.0.1:{port}"
+        yield server
     finally:
-        _quietly(_command(user, pg_ctl, "-D", str(data), "-m", "fast", "stop"))
+        with contextlib.suppress(subprocess.CalledProcessError):  # stopped by the test already
+            server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yields a server URL without a database name: `postgresql://rosetta@127.0.0.1:PORT`."""
+    with restartable_postgres_server() as server:
+        yield server.url
 
 
 def create_database(server_url: str) -> str:

@@ -57,7 +57,8 @@ bodies; a book is answered directly at either form, naming the 13-digit URL in
 **Errors** are RFC 9457 problem details (`application/problem+json`, or `+xml` for XML
 clients) with `kind`, the domain error kind SOAP and JSON-RPC name too: invalid_input 422,
 not_found 404, conflict 409, version_mismatch 412, not_allowed 401 (no token) / 403 (wrong
-token), server_fault 500. Unknown paths answer 404 and unknown methods 405, as problems.
+token), unavailable 503 (the database is down; with `Retry-After`), server_fault 500.
+Unknown paths answer 404 and unknown methods 405, as problems.
 HEAD works wherever GET does.
 
 **Auth.** When the server runs with an API token, every change needs

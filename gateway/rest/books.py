@@ -115,7 +115,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         responses={
             200: representation(BookPage, "One page of books"),
             304: NOT_MODIFIED,
-            **problems(406, 422, 500),
+            **problems(406, 422, 500, 503),
         },
         openapi_extra={"parameters": [IF_NONE_MATCH]},
     )
@@ -144,7 +144,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         responses={
             200: representation(BookResource, "The book", "Content-Location"),
             304: NOT_MODIFIED,
-            **problems(404, 406, 422, 500),
+            **problems(404, 406, 422, 500, 503),
         },
         openapi_extra={"parameters": [IF_NONE_MATCH]},
     )
@@ -166,7 +166,7 @@ def books_router(runtime: Runtime) -> APIRouter:
             201: representation(
                 BookResource, "The book as stored, at its Location", "Location", "Content-Location"
             ),
-            **problems(401, 403, 406, 408, 409, 413, 415, 422, 500),
+            **problems(401, 403, 406, 408, 409, 413, 415, 422, 500, 503),
         },
         openapi_extra=change(json_body(BookIn)),
     )
@@ -190,7 +190,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         "Send If-Match with the ETag you read to change only that version (412 otherwise).",
         responses={
             200: representation(BookResource, "The book after the change"),
-            **problems(401, 403, 404, 406, 408, 409, 412, 413, 415, 422, 500),
+            **problems(401, 403, 404, 406, 408, 409, 412, 413, 415, 422, 500, 503),
         },
         openapi_extra=change(
             json_body(BookChanges, "application/merge-patch+json", "application/json"), IF_MATCH
@@ -218,7 +218,7 @@ def books_router(runtime: Runtime) -> APIRouter:
         "version, so an ETag kept from before never matches it.",
         responses={
             204: {"description": "Removed; nothing to return"},
-            **problems(401, 403, 404, 409, 412, 422, 500),
+            **problems(401, 403, 404, 409, 412, 422, 500, 503),
         },
         openapi_extra=change(None, IF_MATCH),
     )

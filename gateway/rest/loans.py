@@ -62,7 +62,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         responses={
             200: representation(LoanCollection, "The matching loans"),
             304: NOT_MODIFIED,
-            **problems(406, 422, 500),
+            **problems(406, 422, 500, 503),
         },
         openapi_extra={"parameters": [IF_NONE_MATCH]},
     )
@@ -87,7 +87,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         responses={
             200: representation(LoanResource, "The loan"),
             304: NOT_MODIFIED,
-            **problems(404, 406, 422, 500),
+            **problems(404, 406, 422, 500, 503),
         },
         openapi_extra={"parameters": [IF_NONE_MATCH]},
     )
@@ -109,7 +109,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
             201: representation(
                 LoanResource, "The new loan, at its Location", "Location", "Content-Location"
             ),
-            **problems(401, 403, 404, 406, 408, 409, 413, 415, 422, 500),
+            **problems(401, 403, 404, 406, 408, 409, 413, 415, 422, 500, 503),
         },
         openapi_extra=change(json_body(BorrowIn)),
     )
@@ -131,7 +131,7 @@ def loans_router(runtime: Runtime) -> APIRouter:
         description=RETURN_DESCRIPTION,
         responses={
             200: representation(LoanResource, "The loan, now returned"),
-            **problems(401, 403, 404, 406, 408, 409, 413, 415, 422, 500),
+            **problems(401, 403, 404, 406, 408, 409, 413, 415, 422, 500, 503),
         },
         openapi_extra=change(
             json_body(LoanReturn, "application/merge-patch+json", "application/json")

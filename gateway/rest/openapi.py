@@ -35,6 +35,8 @@ _PROBLEM_DESCRIPTIONS = {
     415: "The request body is not JSON.",
     422: "The input breaks a rule of the contract; `errors` lists every broken rule.",
     500: "The server failed; the cause is logged, never shown.",
+    503: "The database is unavailable (down, restarting or out of reach); the same request "
+    "may succeed later. `Retry-After` says after how many seconds to try again.",
 }
 
 _HEADERS = {
@@ -105,6 +107,10 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         if status == 401:
             declared[status]["headers"] = {
                 "WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}
+            }
+        if status == 503:
+            declared[status]["headers"] = {
+                "Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}
             }
     return declared
 

@@ -16,6 +16,7 @@ from services.errors import (
     InvalidInput,
     NotAllowed,
     NotFound,
+    Unavailable,
     VersionMismatch,
 )
 
@@ -33,6 +34,7 @@ KINDS: Mapping[str, tuple[int, str]] = {
     Conflict.kind: (409, "Conflict"),
     VersionMismatch.kind: (412, "Version mismatch"),
     NotAllowed.kind: (403, "Not allowed"),
+    Unavailable.kind: (503, "Service unavailable"),
     DomainError.kind: (500, "Server fault"),
 }
 _STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "kind", "errors"})
@@ -63,7 +65,8 @@ class Problem:
 
     @property
     def is_server_fault(self) -> bool:
-        return self.status >= 500
+        """A fault of the server's own, logged with its cause; an outage is logged by storage."""
+        return self.kind == DomainError.kind
 
 
 def server_fault() -> Problem:
@@ -74,13 +77,15 @@ def server_fault() -> Problem:
 
 def domain_problem(error: DomainError) -> Problem:
     """The problem of a domain error: its kind's status, its details and its field errors."""
-    status, title = KINDS.get(error.kind, KINDS[DomainError.kind])
-    if status >= 500:
+    if error.kind not in KINDS or error.kind == DomainError.kind:
         return server_fault()
+    status, title = KINDS[error.kind]
     headers = {}
     if isinstance(error, NotAllowed) and error.details.get("credentials") == "missing":
         status = 401
         headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    if isinstance(error, Unavailable):
+        headers["Retry-After"] = str(error.details["retry_after"])
     extra: dict[str, Any] = {
         key: value
         for key, value in error.details.items()
@@ -93,6 +98,8 @@ def domain_problem(error: DomainError) -> Problem:
 
 def kind_of_status(status: int) -> str:
     """The nearest domain kind of an HTTP refusal that no domain error caused."""
+    if status == 503:
+        return Unavailable.kind
     if status >= 500:
         return DomainError.kind
     if status == 404:

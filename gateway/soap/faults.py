@@ -27,10 +27,14 @@ FAULT_CODES: dict[str, str] = {
     "conflict": "Client.Conflict",
     "version_mismatch": "Client.VersionMismatch",
     "not_allowed": "Client.NotAllowed",
+    "unavailable": "Server.Unavailable",
     "server_fault": "Server",
 }
-"""The project's table: the same kinds as REST's problem types and JSON-RPC's error codes."""
-CLIENT_KINDS = frozenset(kind for kind, code in FAULT_CODES.items() if code.startswith("Client"))
+"""The project's table: the same kinds as REST's problem types and JSON-RPC's error codes.
+`unavailable` is a Server fault, since the same call may succeed later: the client did
+nothing wrong."""
+NAMED_KINDS = frozenset(FAULT_CODES) - {DomainError.kind}
+"""The kinds answered with their own message and details; a server fault says nothing."""
 
 _DETAIL_ENTRIES = frozenset({"kind", "errors"})
 SERVER_FAULT_MESSAGE = "internal error; the server logged the details"

@@ -220,7 +220,7 @@ class Library(ServiceBase):  # type: ignore[misc]  # spyne is untyped
         except Fault:
             raise
         except DomainError as error:
-            if error.kind in soap_faults.CLIENT_KINDS:
+            if error.kind in soap_faults.NAMED_KINDS:
                 raise soap_faults.from_domain(error) from None
             log.exception("SOAP %s failed", ctx.descriptor.name)
             raise soap_faults.server_fault() from None

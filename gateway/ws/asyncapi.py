@@ -289,6 +289,10 @@ def _envelope_schemas() -> dict[str, Any]:
                 "kind": {"enum": list(ERROR_KINDS)},
                 "errors": {"type": "array", "items": {"$ref": SCHEMAS + "FieldError"}},
                 "credentials": {"enum": ["missing", "invalid"]},
+                "retry_after": {
+                    "type": "integer",
+                    "description": "with kind unavailable: seconds to wait before retrying",
+                },
             },
         },
         "JsonRpcErrorObject": {

@@ -27,6 +27,7 @@ from services.errors import (
     InvalidInput,
     NotAllowed,
     NotFound,
+    Unavailable,
     VersionMismatch,
 )
 
@@ -39,13 +40,15 @@ INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 
 # The domain's codes sit in the range JSON-RPC leaves to servers (-32000..-32099), each one
-# echoing the HTTP status of the same error so that the three protocols read alike.
+# echoing the HTTP status of the same error so that the three protocols read alike; 503's
+# echo, -32003, is 403's already, so `unavailable` takes -32053.
 CODE_BY_KIND: dict[str, int] = {
     InvalidInput.kind: INVALID_PARAMS,
     NotFound.kind: -32004,
     Conflict.kind: -32009,
     VersionMismatch.kind: -32012,
     NotAllowed.kind: -32003,
+    Unavailable.kind: -32053,
     DomainError.kind: INTERNAL_ERROR,
 }
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from sqlalchemy.engine import make_url
 
-from services.storage.postgres import PostgresStorage
+from services.storage.postgres import DEFAULT_TIMEOUT, PostgresStorage
 from services.storage.sqlite import SqliteStorage
 
 SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
 POSTGRESQL_DRIVERS = {"postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg2"}
 
 
-async def open_storage(db: str) -> SqliteStorage | PostgresStorage:
-    """The storage for `db`, its tables created if missing."""
+async def open_storage(
+    db: str, call_timeout: float = DEFAULT_TIMEOUT
+) -> SqliteStorage | PostgresStorage:
+    """The storage for `db`, its tables created if missing; `call_timeout` bounds each database
+    call on PostgreSQL (SQLite's calls are bounded by its busy timeout)."""
     storage: SqliteStorage | PostgresStorage
     if "://" not in db:
         storage = SqliteStorage(db)
@@ -25,7 +28,7 @@ async def open_storage(db: str) -> SqliteStorage | PostgresStorage:
             storage = SqliteStorage(url.database or ":memory:")
         elif url.drivername in POSTGRESQL_DRIVERS:
             dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            storage = await PostgresStorage.connect(dsn)
+            storage = await PostgresStorage.connect(dsn, call_timeout)
         else:
             raise ValueError(f"unsupported database {url.drivername!r}: use SQLite or PostgreSQL")
     await storage.create_schema()

@@ -7,13 +7,24 @@ statement here is constant text), so a read is one round trip with no ORM or com
 Writers take one transaction-scoped advisory lock first, so writes of every worker process
 commit one after the other: events then commit in the order of their seq, and a check made at
 the start of a write (a version, the copies on loan) still holds when it commits.
+
+Each event's transaction also sends a NOTIFY on EVENTS_CHANNEL, delivered at commit to every
+gateway instance that listens (services/storage/commit_listener.py). Its payload is the seq
+alone, a hint to read the outbox now: NOTIFY reaches no listener that is disconnected, so the
+outbox stays the record and polling the fallback.
+
+Every call is bounded: connecting by `timeout`, each statement by the same command timeout,
+and a failure that means the database is down or out of reach raises Unavailable
+(services/storage/outages.py). The pool replaces dead connections by itself when the server
+comes back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeAlias
 
@@ -40,6 +51,8 @@ from services.models import (
     loan_as_dict,
 )
 from services.storage import refusals
+from services.storage.commit_listener import CommitListener
+from services.storage.outages import is_postgres_outage, translating
 from services.storage.schema import create_statements
 from services.storage.values import (
     added_book,
@@ -57,6 +70,8 @@ Transaction: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 WRITE_LOCK = 727_001
 SCHEMA_LOCK = 727_002
 LOCK = "SELECT pg_advisory_xact_lock($1)"
+EVENTS_CHANNEL = "rosetta_events"
+DEFAULT_TIMEOUT = 5.0  # seconds: connecting, and each statement
 
 _BOOK_COLUMNS = """b.isbn, b.title, b.published, b.price_cents, b.currency, b.copies, b.on_loan,
  b.version, b.updated_at,
@@ -108,21 +123,43 @@ GIVE_BACK_COPY = """UPDATE books SET on_loan = on_loan - 1, version = version + 
  WHERE isbn = $2"""
 CLOSE_LOAN = f"""UPDATE loans SET returned_at = $1 WHERE id = $2 AND returned_at IS NULL
  RETURNING {_LOAN_COLUMNS}"""
-INSERT_EVENT = "INSERT INTO events (type, at, data) VALUES ($1, $2, $3)"
+# pg_notify rather than NOTIFY: the statement's own seq becomes the payload.
+INSERT_EVENT = f"""WITH recorded AS
+ (INSERT INTO events (type, at, data) VALUES ($1, $2, $3) RETURNING seq)
+ SELECT pg_notify('{EVENTS_CHANNEL}', seq::text) FROM recorded"""
 
 
+@translating(is_postgres_outage)
 class PostgresStorage:
     """The Storage port on one PostgreSQL database."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, dsn: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         self._pool = pool
+        self._dsn = dsn
+        self._timeout = timeout
+        self._listener: CommitListener | None = None
 
     @classmethod
-    async def connect(cls, dsn: str) -> PostgresStorage:
-        return cls(await asyncpg.create_pool(dsn, min_size=1, max_size=10))
+    async def connect(cls, dsn: str, call_timeout: float = DEFAULT_TIMEOUT) -> PostgresStorage:
+        pool = await asyncpg.create_pool(
+            dsn, min_size=1, max_size=10, timeout=call_timeout, command_timeout=call_timeout
+        )
+        return cls(pool, dsn, call_timeout)
+
+    async def follow_commits(self, wake: Callable[[], None]) -> None:
+        """Calls `wake` at each commit of an event by any instance, and after each reconnect
+        of the listening connection, until `close`."""
+        if self._listener is None:
+            self._listener = CommitListener(self._dsn, EVENTS_CHANNEL, wake, self._timeout)
+            self._listener.start()
+
+    async def ping(self) -> None:
+        """Raises Unavailable unless the database answers a trivial query in time."""
+        async with self._pool.acquire(timeout=self._timeout) as db:
+            await db.fetchval("SELECT 1")
 
     async def create_schema(self) -> None:
-        async with self._pool.acquire() as db, db.transaction():
+        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
             await db.execute(LOCK, SCHEMA_LOCK)
             # SQLAlchemy leaves this constructor unannotated; it only compiles the DDL here.
             dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
@@ -132,7 +169,13 @@ class PostgresStorage:
                         await db.execute(statement)
 
     async def close(self) -> None:
-        await self._pool.close()
+        if self._listener is not None:
+            await self._listener.stop()
+        # A pool whose server is gone cannot close its connections politely: bounded, then cut.
+        try:
+            await asyncio.wait_for(self._pool.close(), self._timeout)
+        except TimeoutError:
+            self._pool.terminate()
 
     # -- reads: one statement each
 
@@ -191,7 +234,7 @@ class PostgresStorage:
     # -- writes: one transaction each, with its event
 
     async def insert_book(self, book: NewBook, now: datetime) -> Book:
-        async with self._pool.acquire() as db, db.transaction():
+        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             last_version = await db.fetchval(
                 "DELETE FROM retired_books WHERE isbn = $1 RETURNING version", book.isbn
@@ -218,7 +261,7 @@ class PostgresStorage:
     async def update_book(
         self, isbn: str, changes: dict[str, Any], expected_version: int | None, now: datetime
     ) -> Book:
-        async with self._pool.acquire() as db, db.transaction():
+        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             row = await db.fetchrow(GET_BOOK, isbn)
             if row is None:
@@ -253,7 +296,7 @@ class PostgresStorage:
         return updated
 
     async def delete_book(self, isbn: str, expected_version: int | None, now: datetime) -> None:
-        async with self._pool.acquire() as db, db.transaction():
+        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             row = await db.fetchrow("SELECT on_loan, version FROM books WHERE isbn = $1", isbn)
             if row is None:
@@ -277,7 +320,7 @@ class PostgresStorage:
         self, loan_id: str, isbn: str, member: str, borrowed_at: datetime, due: date
     ) -> Loan:
         loan = Loan(id=loan_id, isbn=isbn, member=member, borrowed_at=stored(borrowed_at), due=due)
-        async with self._pool.acquire() as db, db.transaction():
+        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             # The condition is the whole race: of two borrows of the last copy, one updates
             # a row.
@@ -297,7 +340,7 @@ class PostgresStorage:
         return loan
 
     async def close_loan(self, loan_id: str, now: datetime) -> Loan:
-        async with self._pool.acquire() as db, db.transaction():
+        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             row = await db.fetchrow(CLOSE_LOAN, naive_utc(now), loan_id)
             if row is None:

@@ -52,6 +52,7 @@ from services.models import (
     loan_as_dict,
 )
 from services.storage import refusals
+from services.storage.outages import is_sqlite_outage, translating
 from services.storage.schema import create_statements
 from services.storage.values import (
     added_book,
@@ -128,6 +129,7 @@ GIVE_BACK_COPY = """UPDATE books SET on_loan = on_loan - 1, version = version + 
 INSERT_EVENT = "INSERT INTO events (type, at, data) VALUES (?, ?, ?)"
 
 
+@translating(is_sqlite_outage)
 class SqliteStorage:
     """The Storage port on one SQLite file."""
 
@@ -149,6 +151,14 @@ class SqliteStorage:
     async def create_schema(self) -> None:
         """WAL mode, then every table that is missing."""
         await self._in_writer(self._create_schema)
+
+    async def follow_commits(self, wake: Callable[[], None]) -> None:
+        """Nothing to follow: SQLite cannot signal another process's commit, so the event hub
+        reads those by polling."""
+
+    async def ping(self) -> None:
+        """Raises Unavailable unless the file answers a query (it may be gone or unreadable)."""
+        self._reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
     async def close(self) -> None:
         await self._in_writer(self._writer.close)

@@ -9,7 +9,15 @@ import pytest
 
 from bench.measure import LoadResult, latency_result
 from bench.payloads import OPERATIONS, PROTOCOLS
-from bench.report import ERROR_BOUND, Verdict, error_share, ratio, verdicts
+from bench.report import (
+    CROSSING_NAME,
+    ERROR_BOUND,
+    Verdict,
+    crossing_verdicts,
+    error_share,
+    ratio,
+    verdicts,
+)
 from bench.run import BASELINE_OF, GATEWAY
 
 SECONDS = 10.0
@@ -159,3 +167,26 @@ def test_a_fan_out_that_lost_subscribers_is_missed_whatever_its_time() -> None:
     fan_out = by_name(verdicts(measured, BASELINE_OF))["one event to 100 subscribers"]
     assert not fan_out.met
     assert fan_out.note == "3 subscribers never got it"
+
+
+def test_the_cross_instance_latency_is_judged_by_its_p99() -> None:
+    measured = {"changes": 500, "received": 500, "p50_ms": 4.0, "p99_ms": 40.0}
+    (verdict,) = crossing_verdicts({"crossing": measured})
+    assert verdict.row() == [CROSSING_NAME, "40 ms", "< 50 ms", "met", "+20%"]
+    assert verdict.note == "p50 4.0 ms over 500 changes"
+    slow = measured | {"p99_ms": 60.0}
+    assert crossing_verdicts({"crossing": slow})[0].row()[3:] == ["MISSED", "-20%"]
+
+
+def test_a_cross_instance_run_that_lost_events_is_missed_whatever_its_time() -> None:
+    lossy = {"changes": 500, "received": 498, "p50_ms": 4.0, "p99_ms": 10.0}
+    (verdict,) = crossing_verdicts({"crossing": lossy})
+    assert verdict.status == "MISSED"
+    assert "2 events never arrived" in verdict.note
+
+
+def test_without_postgresql_the_cross_instance_row_says_why_it_was_not_measured() -> None:
+    (verdict,) = crossing_verdicts({"crossing": {"skipped": "initdb not found"}})
+    assert verdict.row()[1:4] == ["n/a", "< 50 ms", "not measured"]
+    assert verdict.note == "needs PostgreSQL: initdb not found"
+    assert crossing_verdicts({}) == []  # a run made before the measurement existed
