@@ -38,4 +38,6 @@ async def open_from_settings(settings: Settings) -> Catalogue:
         seed=settings.seed,
         poll_interval=settings.event_poll_interval,
         queue_size=settings.event_queue_size,
+        retention=settings.event_retention,
+        position_interval=settings.event_position_interval,
     )

@@ -40,7 +40,7 @@ from services.models import (
     loan_as_dict,
 )
 from services.storage import refusals
-from services.storage.schema import create_statements
+from services.storage.schema import create_statements, new_epoch
 from services.storage.values import (
     added_book,
     cents,
@@ -109,6 +109,11 @@ GIVE_BACK_COPY = """UPDATE books SET on_loan = on_loan - 1, version = version + 
 CLOSE_LOAN = f"""UPDATE loans SET returned_at = $1 WHERE id = $2 AND returned_at IS NULL
  RETURNING {_LOAN_COLUMNS}"""
 INSERT_EVENT = "INSERT INTO events (type, at, data) VALUES ($1, $2, $3)"
+ADD_EVENT_STREAM = """INSERT INTO event_stream (id, epoch, pruned_through) VALUES (1, $1, 0)
+ ON CONFLICT (id) DO NOTHING"""
+# The seq of the last event of the next batch to prune: the `limit`-th oldest up to a bound.
+PRUNE_CUT = """SELECT max(seq) FROM
+ (SELECT seq FROM events WHERE seq <= $1 ORDER BY seq LIMIT $2) AS batch"""
 
 
 class PostgresStorage:
@@ -130,6 +135,7 @@ class PostgresStorage:
                 if await db.fetchval("SELECT to_regclass($1)", table) is None:
                     for statement in statements:
                         await db.execute(statement)
+            await db.execute(ADD_EVENT_STREAM, new_epoch())
 
     async def close(self) -> None:
         await self._pool.close()
@@ -187,6 +193,27 @@ class PostgresStorage:
         return [
             Event(s, kind, at.replace(tzinfo=UTC), json.loads(data)) for s, kind, at, data in rows
         ]
+
+    async def event_epoch(self) -> str:
+        epoch: str = await self._pool.fetchval("SELECT epoch FROM event_stream")
+        return epoch
+
+    async def pruned_through(self) -> int:
+        seq: int = await self._pool.fetchval("SELECT pruned_through FROM event_stream")
+        return seq
+
+    async def prune_events(self, through: int, limit: int) -> int:
+        # No write lock: deleting old events clashes with no writer, and two instances
+        # pruning at once delete each row once and only ever raise the mark.
+        async with self._pool.acquire() as db, db.transaction():
+            cut = await db.fetchval(PRUNE_CUT, through, limit)
+            if cut is None:
+                return 0
+            status = await db.execute("DELETE FROM events WHERE seq <= $1", cut)
+            await db.execute(
+                "UPDATE event_stream SET pruned_through = $1 WHERE pruned_through < $1", cut
+            )
+        return int(status.split()[-1])
 
     # -- writes: one transaction each, with its event
 
