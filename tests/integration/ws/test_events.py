@@ -104,7 +104,7 @@ def test_patterns_that_match_no_event_type_are_invalid(
     assert error["code"] == -32602
     assert error["data"]["kind"] == "invalid_input"
     assert [e["field"] for e in error["data"]["errors"]] == [field]
-    assert subscription == []
+    assert subscription["events"] == []
 
 
 def big_book() -> dict[str, Any]:
