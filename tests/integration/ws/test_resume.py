@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from clients.ws import EventStream, ResyncRequired
+from clients.event_stream import EventStream, ResyncRequired
 from gateway.settings import Settings
 from tests.conftest import gateway_settings
 from tests.integration.ws.support import WAIT, Rpc, rpc
