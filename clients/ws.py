@@ -2,6 +2,9 @@
 
 python -m clients.ws get_book 9780132350884
 python -m clients.ws watch 'book.*' 'loan.*'
+
+`watch` follows events with clients/event_stream.py, which resumes across disconnects and
+server restarts.
 """
 
 from __future__ import annotations
@@ -9,13 +12,12 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import signal
 import sys
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from clients.interface import (
@@ -35,6 +37,7 @@ KINDS_BY_CODE = {
     -32009: "conflict",
     -32012: "version_mismatch",
     -32003: "not_allowed",
+    -32010: "resync_required",
     -32053: "unavailable",
 }
 
@@ -112,8 +115,12 @@ class WsClient:
     def get_loan(self, loan_id: str) -> Loan:
         return loan_from(self.call("get_loan", loan_id=loan_id))
 
-    def subscribe(self, *patterns: str) -> list[str]:
-        subscribed: list[str] = self.call("subscribe", events=list(patterns))
+    def subscribe(
+        self, *patterns: str, after: int | None = None, epoch: str | None = None
+    ) -> dict[str, Any]:
+        """Subscribes; the answer holds the patterns (`events`), the `epoch` and head `seq`."""
+        params = without_none(after=after, epoch=epoch)
+        subscribed: dict[str, Any] = self.call("subscribe", events=list(patterns), **params)
         return subscribed
 
     def events(self, timeout: float | None = None) -> Iterator[dict[str, Any]]:
@@ -142,38 +149,13 @@ class WsClient:
             raise
 
 
-def watch(url: str, patterns: list[str]) -> int:
-    """Prints every event matching the patterns as it is pushed, until interrupted."""
-    # Stop on Ctrl-C or a polite kill alike, even when started by a shell that ignores SIGINT.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        client = WsClient(url)
-    except (OSError, WebSocketException) as error:
-        print(f"cannot reach the gateway at {url}: {error}", file=sys.stderr)
-        return 1
-    try:
-        print("subscribed to", client.subscribe(*(patterns or ["*"])), flush=True)
-        for event in client.events():
-            print(json.dumps(event), flush=True)
-    except RemoteError as error:
-        print(f"websocket error, kind {error.kind}: {error.message}", file=sys.stderr)
-        return 1
-    except ConnectionClosed as closed:
-        print(f"the gateway closed the connection: {closed}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        pass
-    finally:
-        client.close()
-    return 0
-
-
 if __name__ == "__main__":
     import os
 
     from clients.command_line import DEFAULT_URL, run_script
 
     if sys.argv[1:2] == ["watch"]:
+        from clients.event_stream import watch
+
         raise SystemExit(watch(os.environ.get("ROSETTA_URL", DEFAULT_URL), sys.argv[2:]))
     raise SystemExit(run_script(WsClient, more_usage=["watch [PATTERN ...]"]))

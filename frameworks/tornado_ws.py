@@ -19,10 +19,10 @@ from gateway.auth import bearer_token, require_token
 from gateway.settings import Settings
 from gateway.ws import jsonrpc
 from gateway.ws.methods import METHODS, run
-from gateway.ws.notification_cache import EVENT_FRAMES
+from gateway.ws.notification_cache import frame_for
 from services.catalogue import Catalogue
 from services.errors import DomainError
-from services.events import Subscriber
+from services.events import Subscriber, Subscription
 from services.service import LibraryService
 
 log = logging.getLogger(__name__)
@@ -40,11 +40,13 @@ class JsonRpcSocket(WebSocketHandler):
     def service(self) -> LibraryService:
         return self.catalogue.service
 
-    def subscribe(self, patterns: frozenset[str]) -> frozenset[str]:
+    async def subscribe(
+        self, patterns: frozenset[str], after: int | None, epoch: str | None
+    ) -> Subscription:
         if self.subscriber is None:
             self.subscriber = self.catalogue.hub.attach()
             self.pusher = asyncio.create_task(self.push(self.subscriber))
-        return self.subscriber.subscribe(patterns)
+        return await self.catalogue.hub.follow(self.subscriber, patterns, after, epoch)
 
     def unsubscribe(self, patterns: frozenset[str] | None) -> frozenset[str]:
         return frozenset() if self.subscriber is None else self.subscriber.unsubscribe(patterns)
@@ -103,9 +105,9 @@ class JsonRpcSocket(WebSocketHandler):
 
     async def push(self, subscriber: Subscriber) -> None:
         while True:
-            event = await subscriber.queue.get()
-            if subscriber.wants(event.type):
-                await self.send(EVENT_FRAMES.frame(event))
+            frame = frame_for(subscriber, await subscriber.queue.get())
+            if frame is not None:
+                await self.send(frame)
 
     async def send(self, frame: str) -> None:
         # The client may leave while an answer or an event is on its way: nobody to tell.

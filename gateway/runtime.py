@@ -45,4 +45,6 @@ async def open_from_settings(settings: Settings) -> Catalogue:
         poll_interval=settings.event_poll_interval,
         queue_size=settings.event_queue_size,
         call_timeout=settings.db_timeout,
+        retention=settings.event_retention,
+        position_interval=settings.event_position_interval,
     )

@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     event_queue_size: int = Field(
         1000, ge=1, description="events a subscriber may leave unread before it is cut off"
     )
+    event_retention: int = Field(
+        100_000,
+        ge=1,
+        description="newest events kept for subscribers that resume; older ones are pruned",
+    )
+    event_position_interval: float = Field(
+        5.0,
+        gt=0,
+        description="seconds between position notifications to a subscriber whose patterns "
+        "filtered out the latest events",
+    )
     log_level: str = "info"
     instance: str = Field(
         "",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from services.errors import Conflict
 from services.events import EventHub
+from services.retention import Retention
 from services.sample_data import SAMPLE_BOOKS
 from services.service import LibraryService
 from services.storage.database import open_storage
@@ -19,8 +20,10 @@ class Catalogue:
     service: LibraryService
     hub: EventHub
     storage: SqliteStorage | PostgresStorage
+    retention: Retention
 
     async def close(self) -> None:
+        await self.retention.stop()
         await self.hub.stop()
         await self.storage.close()
 
@@ -31,17 +34,26 @@ async def open_catalogue(
     poll_interval: float = 0.5,
     queue_size: int = 1000,
     call_timeout: float = DEFAULT_TIMEOUT,
+    retention: int = 100_000,
+    position_interval: float = 5.0,
 ) -> Catalogue:
     """Opens (creating if needed) the database, loads sample books into an empty one."""
     storage = await open_storage(db, call_timeout)
-    hub = EventHub(storage, poll_interval=poll_interval, queue_size=queue_size)
+    hub = EventHub(
+        storage,
+        poll_interval=poll_interval,
+        queue_size=queue_size,
+        position_interval=position_interval,
+    )
     service = LibraryService(storage, on_change=hub.notify)
     if seed and await storage.count_books() == 0:
         await load_sample_books(service)
     await hub.start()
     # Commits of other instances wake the hub at once where storage can signal them.
     await storage.follow_commits(hub.notify)
-    return Catalogue(service=service, hub=hub, storage=storage)
+    pruning = Retention(storage, keep=retention)
+    await pruning.start()
+    return Catalogue(service=service, hub=hub, storage=storage, retention=pruning)
 
 
 async def load_sample_books(service: LibraryService) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+T = TypeVar("T")
 
 RETRY_AFTER_SECONDS = 2
 """How long a caller is told to wait before retrying a call the database was down for."""
@@ -65,6 +68,13 @@ class Unavailable(DomainError):
         super().__init__(message, retry_after=RETRY_AFTER_SECONDS)
 
 
+class ResyncRequired(DomainError):
+    """An event subscriber asked to resume from a position the stream no longer holds: pruned
+    past retention, ahead of the stream, or on another epoch (a database created anew)."""
+
+    kind = "resync_required"
+
+
 @dataclass(frozen=True, slots=True)
 class FieldError:
     """One broken rule, located by field name (with an index for list entries: `authors.2`)."""
@@ -82,7 +92,18 @@ ERROR_KINDS: tuple[str, ...] = (
     Conflict.kind,
     VersionMismatch.kind,
     NotAllowed.kind,
+    ResyncRequired.kind,
     Unavailable.kind,
     DomainError.kind,
 )
 """Every machine-readable kind, `server_fault` last: what each protocol's error names."""
+
+
+def by_kind(mapping: Mapping[str, T]) -> dict[str, T]:
+    """A protocol's table of the kinds, in ERROR_KINDS order; it must name every kind and no
+    other, so that a kind added here cannot be forgotten by an adapter (it fails at import)."""
+    missing = [kind for kind in ERROR_KINDS if kind not in mapping]
+    unknown = [kind for kind in mapping if kind not in ERROR_KINDS]
+    if missing or unknown:
+        raise TypeError(f"a table of error kinds lacks {missing} and has unknown {unknown}")
+    return {kind: mapping[kind] for kind in ERROR_KINDS}

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from services.events import EventSource
 from services.models import Book, BookQuery, Loan, LoanQuery, NewBook, Page
+from services.retention import EventOutbox
 
 
-class Storage(EventSource, Protocol):
+class Storage(EventOutbox, Protocol):
     async def list_books(self, query: BookQuery) -> Page: ...
 
     async def get_book(self, isbn: str) -> Book | None: ...

@@ -41,11 +41,12 @@ class LiveGateway:
 
 @contextmanager
 def serve(
-    settings: Settings, opener: CatalogueOpener = open_from_settings
+    settings: Settings, opener: CatalogueOpener = open_from_settings, port: int = 0
 ) -> Iterator[LiveGateway]:
+    """The gateway on `port`; 0 picks a free one, and a gateway restarted takes the same."""
     app = create_app(settings, opener)
     options = server_options(settings) | {"timeout_graceful_shutdown": 5}
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **options)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-gateway", daemon=True)
     thread.start()

@@ -16,8 +16,10 @@ from services.errors import (
     InvalidInput,
     NotAllowed,
     NotFound,
+    ResyncRequired,
     Unavailable,
     VersionMismatch,
+    by_kind,
 )
 
 PROBLEM_TYPE_PREFIX = "urn:rosetta:problem:"
@@ -27,16 +29,20 @@ SERVER_FAULT_DETAIL = "the server failed to answer this request; the fault has b
 WWW_AUTHENTICATE = 'Bearer realm="rosetta"'
 
 # The one table of domain kinds: status and title. NotAllowed answers 401 instead when the
-# credentials are missing, so the client knows to send some rather than other ones.
-KINDS: Mapping[str, tuple[int, str]] = {
-    InvalidInput.kind: (422, "Invalid input"),
-    NotFound.kind: (404, "Not found"),
-    Conflict.kind: (409, "Conflict"),
-    VersionMismatch.kind: (412, "Version mismatch"),
-    NotAllowed.kind: (403, "Not allowed"),
-    Unavailable.kind: (503, "Service unavailable"),
-    DomainError.kind: (500, "Server fault"),
-}
+# credentials are missing, so the client knows to send some rather than other ones. REST has
+# no event stream, so it never answers resync_required; the row keeps the table whole.
+KINDS: Mapping[str, tuple[int, str]] = by_kind(
+    {
+        InvalidInput.kind: (422, "Invalid input"),
+        NotFound.kind: (404, "Not found"),
+        Conflict.kind: (409, "Conflict"),
+        VersionMismatch.kind: (412, "Version mismatch"),
+        NotAllowed.kind: (403, "Not allowed"),
+        ResyncRequired.kind: (410, "Resync required"),
+        Unavailable.kind: (503, "Service unavailable"),
+        DomainError.kind: (500, "Server fault"),
+    }
+)
 _STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "kind", "errors"})
 
 

@@ -15,21 +15,24 @@ from lxml import etree
 from spyne import Fault
 from spyne.error import ResourceNotFoundError
 
-from services.errors import DomainError, FieldError, InvalidInput
+from services.errors import DomainError, FieldError, InvalidInput, by_kind
 
 log = logging.getLogger(__name__)
 
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
-FAULT_CODES: dict[str, str] = {
-    "invalid_input": "Client.InvalidInput",
-    "not_found": "Client.NotFound",
-    "conflict": "Client.Conflict",
-    "version_mismatch": "Client.VersionMismatch",
-    "not_allowed": "Client.NotAllowed",
-    "unavailable": "Server.Unavailable",
-    "server_fault": "Server",
-}
+FAULT_CODES: dict[str, str] = by_kind(
+    {
+        "invalid_input": "Client.InvalidInput",
+        "not_found": "Client.NotFound",
+        "conflict": "Client.Conflict",
+        "version_mismatch": "Client.VersionMismatch",
+        "not_allowed": "Client.NotAllowed",
+        "resync_required": "Client.ResyncRequired",  # SOAP has no event stream: never sent
+        "unavailable": "Server.Unavailable",
+        "server_fault": "Server",
+    }
+)
 """The project's table: the same kinds as REST's problem types and JSON-RPC's error codes.
 `unavailable` is a Server fault, since the same call may succeed later: the client did
 nothing wrong."""

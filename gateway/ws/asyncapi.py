@@ -15,7 +15,8 @@ from pydantic import TypeAdapter
 from gateway.ws import jsonrpc
 from gateway.ws.connection import CLOSE_INTERNAL_ERROR, CLOSE_TOO_BIG, CLOSE_TOO_SLOW
 from gateway.ws.methods import METHODS, Method
-from gateway.ws.schemas import EVENT_DATA
+from gateway.ws.notification_cache import EVENT_METHOD, POSITION_METHOD
+from gateway.ws.schemas import EVENT_DATA, PositionParams
 from gateway.ws.transport import CLOSE_GOING_AWAY, CLOSE_INVALID_DATA, CLOSE_PROTOCOL_ERROR
 from services.errors import ERROR_KINDS
 from services.events import EVENT_TYPES
@@ -58,8 +59,9 @@ One library catalogue (books and loans), the same service that /rest and /soap s
   method not found, -32602 invalid params (also the domain's invalid input, with
   `data.errors` [{{field, message}}]), -32603 internal error, and the domain's -32004 not
   found, -32009 conflict, -32012 version mismatch, -32003 not allowed (`data.credentials`
-  "missing" or "invalid"). `data.kind` always names the error kind, as REST's problem+json
-  `kind` and SOAP's `<kind>` do. The connection stays open after any error.
+  "missing" or "invalid"), -32010 resync required (below). `data.kind` always names the
+  error kind, as REST's problem+json `kind` and SOAP's `<kind>` do. The connection stays
+  open after any error.
 * A batch holds at most {max_batch} requests: a longer one (or an empty one) is answered by
   one -32600 error, and none of its requests run.
 * Events: `subscribe` with glob patterns over the event types ({event_types}); each pattern
@@ -68,6 +70,18 @@ One library catalogue (books and loans), the same service that /rest and /soap s
   `events`; once it is answered, no event of a dropped pattern follows. Events arrive as
   notifications of method `event`, each once, in `seq` order, whichever protocol made the
   change; there is no order between a call's answer and the event its change causes.
+* Resuming: `subscribe` answers the stream's `epoch` and its head `seq`. A client that
+  reconnects gives, in the new connection's first `subscribe`, `after` (the last seq it was
+  given) and `epoch`: the stored events after `after` that match its patterns are replayed
+  in order, then live ones follow, with no gap and no repeat. The server keeps the newest
+  {retention} events. A position it no longer holds (pruned), one past its head, or
+  another epoch (a database created anew) is the error -32010, kind `resync_required`,
+  whose `data` carries the current `epoch`, head `seq` and `pruned_through`: re-read what
+  you need, then subscribe without `after`.
+* Positions: when events the patterns filter out have moved the stream on, a subscriber is
+  told now and then (every {position_interval:g} s at most) by a `position` notification
+  whose `seq` is the stream's head: every event it wants up to there was sent, so that seq
+  is where it resumes from.
 * The server closes a connection with one of these codes:
 {close_codes}
 * {auth}
@@ -76,11 +90,12 @@ CLOSE_CODES: dict[int, str] = {
     CLOSE_GOING_AWAY: "going away: the server is shutting down; the call being answered "
     "gets its answer first",
     CLOSE_TOO_SLOW: "policy violation: events were not read fast enough, so the bounded queue "
-    "of pending events filled up; it comes once the events queued are sent. Reconnect, "
-    "subscribe again, and re-read what you need",
+    "of pending events filled up; it comes once the events queued are sent. Reconnect and "
+    "subscribe with `after`, the last seq received: nothing is lost. Also sent when "
+    "retention pruned events a resuming subscriber had not yet been sent",
     CLOSE_TOO_BIG: "message too big: a message over {max_body} bytes",
-    CLOSE_INTERNAL_ERROR: "internal error: pushing events failed, or a keepalive ping went "
-    "unanswered",
+    CLOSE_INTERNAL_ERROR: "internal error: pushing or replaying events failed, or a "
+    "keepalive ping went unanswered",
     CLOSE_INVALID_DATA: "invalid data: a text frame that is not UTF-8",
     CLOSE_PROTOCOL_ERROR: "protocol error: a frame that breaks RFC 6455",
 }
@@ -95,19 +110,31 @@ AUTH_OPEN = "This server has no API token: every method is open."
 
 
 def asyncapi_document(
-    host: str, secure: bool, token_required: bool, max_body: int, max_batch: int
+    host: str,
+    secure: bool,
+    token_required: bool,
+    max_body: int,
+    max_batch: int,
+    retention: int,
+    position_interval: float,
 ) -> dict[str, Any]:
     server = {
         "host": host,
         "protocol": "wss" if secure else "ws",
         "description": "The gateway that also serves /rest and /soap.",
     }
-    document = _document(token_required, max_body, max_batch)
+    document = _document(token_required, max_body, max_batch, retention, position_interval)
     return {**document, "servers": {"rosetta": server}}
 
 
 @functools.cache
-def _document(token_required: bool, max_body: int, max_batch: int) -> dict[str, Any]:
+def _document(
+    token_required: bool,
+    max_body: int,
+    max_batch: int,
+    retention: int,
+    position_interval: float,
+) -> dict[str, Any]:
     schemas, described = _pydantic_schemas()
     messages: dict[str, Any] = {}
     operations: dict[str, Any] = {}
@@ -127,6 +154,16 @@ def _document(token_required: bool, max_body: int, max_batch: int) -> dict[str, 
             "summary": f"Pushed to subscribers whose patterns match {event_type}.",
             "payload": {"$ref": SCHEMAS + name},
         }
+    schemas["PositionNotification"] = _notification_schema(
+        POSITION_METHOD, described[("notification", POSITION_METHOD)]
+    )
+    messages[POSITION_METHOD] = {
+        "name": POSITION_METHOD,
+        "title": "position",
+        "summary": "The stream's head, sent now and then when the patterns filtered out the "
+        "latest events: resume from its seq.",
+        "payload": {"$ref": SCHEMAS + "PositionNotification"},
+    }
     schemas.update(_envelope_schemas())
     messages[ERROR_MESSAGE] = _message(
         ERROR_MESSAGE, "The answer to a request that failed.", "JsonRpc", "Error"
@@ -144,6 +181,13 @@ def _document(token_required: bool, max_body: int, max_batch: int) -> dict[str, 
         "summary": "Change events, pushed to connections that subscribed to their type.",
         "messages": [_channel_message(f"event.{t}") for t in EVENT_TYPES],
     }
+    operations[POSITION_METHOD] = {
+        "action": "send",
+        "channel": CHANNEL_REF,
+        "title": POSITION_METHOD,
+        "summary": "Where a subscriber stands, when no event of its patterns has told it.",
+        "messages": [_channel_message(POSITION_METHOD)],
+    }
     operations["batch"] = {
         "action": "receive",
         "channel": CHANNEL_REF,
@@ -160,6 +204,8 @@ def _document(token_required: bool, max_body: int, max_batch: int) -> dict[str, 
             "version": version("rosetta"),
             "description": DESCRIPTION.format(
                 max_batch=max_batch,
+                retention=f"{retention:,}",
+                position_interval=position_interval,
                 event_types=", ".join(EVENT_TYPES),
                 close_codes=_close_codes(max_body),
                 auth=auth,
@@ -198,6 +244,8 @@ def _pydantic_schemas() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
     for event_type in EVENT_TYPES:
         data = TypeAdapter(EVENT_DATA[event_type])
         inputs.append((("event", event_type), "serialization", data))
+    position = TypeAdapter(PositionParams)
+    inputs.append((("notification", POSITION_METHOD), "serialization", position))
     by_key, definitions = TypeAdapter.json_schemas(inputs, ref_template=SCHEMAS + "{model}")
     described = {key: schema for (key, _mode), schema in by_key.items()}
     return dict(definitions.get("$defs", {})), described
@@ -246,13 +294,17 @@ def _event_schema(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
             "data": data,
         },
     }
+    return _notification_schema(EVENT_METHOD, params)
+
+
+def _notification_schema(method: str, params: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["jsonrpc", "method", "params"],
         "additionalProperties": False,
         "properties": {
             "jsonrpc": {"const": jsonrpc.VERSION},
-            "method": {"const": "event"},
+            "method": {"const": method},
             "params": params,
         },
     }
@@ -284,7 +336,7 @@ def _envelope_schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["kind"],
             "description": "Other members name what the error is about (isbn, loan_id, "
-            "current_version, method).",
+            "current_version, method; for resync_required epoch, seq and pruned_through).",
             "properties": {
                 "kind": {"enum": list(ERROR_KINDS)},
                 "errors": {"type": "array", "items": {"$ref": SCHEMAS + "FieldError"}},

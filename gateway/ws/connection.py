@@ -27,10 +27,10 @@ from gateway.auth import require_token
 from gateway.runtime import Runtime
 from gateway.ws import jsonrpc
 from gateway.ws.methods import METHODS, Method, run
-from gateway.ws.notification_cache import EVENT_FRAMES
+from gateway.ws.notification_cache import EVENT_FRAMES, frame_for
 from gateway.ws.transport import SEND_NOW, SendNow
 from services.errors import DomainError
-from services.events import Event, Subscriber
+from services.events import CutOff, Event, Subscriber, Subscription
 from services.service import LibraryService
 
 PROTOCOL = "websocket"
@@ -38,6 +38,12 @@ UNKNOWN_OPERATION = "unknown"  # the metrics label of anything that names no met
 CLOSE_TOO_SLOW = 1008  # policy violation: the client did not read its events fast enough
 CLOSE_TOO_BIG = 1009  # message too big
 CLOSE_INTERNAL_ERROR = 1011
+# The close code of each reason the hub stops feeding a subscriber; its reason is the text.
+CLOSE_CUT_OFF: dict[CutOff, int] = {
+    CutOff.TOO_SLOW: CLOSE_TOO_SLOW,
+    CutOff.OVERTAKEN: CLOSE_TOO_SLOW,
+    CutOff.FAILED: CLOSE_INTERNAL_ERROR,
+}
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +66,9 @@ class Connection:
     def service(self) -> LibraryService:
         return self._runtime.service
 
-    def subscribe(self, patterns: frozenset[str]) -> frozenset[str]:
+    async def subscribe(
+        self, patterns: frozenset[str], after: int | None, epoch: str | None
+    ) -> Subscription:
         if self._subscriber is None:
             # Attached on first use, so connections that never subscribe cost the hub nothing.
             self._subscriber = self._runtime.hub.attach()
@@ -68,7 +76,7 @@ class Connection:
             self._pusher = asyncio.create_task(
                 self._push_events(self._subscriber), name="websocket-events"
             )
-        return self._subscriber.subscribe(patterns)
+        return await self._runtime.hub.follow(self._subscriber, patterns, after, epoch)
 
     def unsubscribe(self, patterns: frozenset[str] | None) -> frozenset[str]:
         if self._subscriber is None:
@@ -188,21 +196,21 @@ class Connection:
     async def _push_events(self, subscriber: Subscriber) -> None:
         try:
             while True:
-                event = await subscriber.queue.get()
+                queued = await subscriber.queue.get()
                 async with self._turn():
                     # Checked under the lock: once `unsubscribe` is answered, none of its
                     # patterns' events follow, even those queued before it.
-                    if subscriber.wants(event.type):
-                        if not await self._write(EVENT_FRAMES.frame(event)):
+                    frame = frame_for(subscriber, queued)
+                    if frame is not None:
+                        if not await self._write(frame):
                             return
-                        self._runtime.metrics.events.inc()
-                # The hub stops feeding a subscriber whose queue overflowed; what was queued
-                # is still delivered, then the client learns why nothing more will come.
-                if subscriber.overflowed and subscriber.queue.empty():
-                    await self._close(
-                        CLOSE_TOO_SLOW,
-                        "events were not read fast enough; reconnect and subscribe again",
-                    )
+                        if isinstance(queued, Event):
+                            self._runtime.metrics.events.inc()
+                # The hub stops feeding a subscriber that fell behind (or that retention
+                # overtook); what was queued is still delivered, then the client learns why
+                # nothing more will come, and resumes with `after`.
+                if subscriber.cut_off is not None and subscriber.queue.empty():
+                    await self._close(CLOSE_CUT_OFF[subscriber.cut_off], subscriber.cut_off.value)
                     return
         except Exception:
             log.exception("pushing events to a websocket failed")

@@ -58,6 +58,8 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
             token_required=runtime.settings.token is not None,
             max_body=runtime.settings.max_body,
             max_batch=runtime.settings.ws_max_batch,
+            retention=runtime.settings.event_retention,
+            position_interval=runtime.settings.event_position_interval,
         )
         return JSONResponse(document)
 

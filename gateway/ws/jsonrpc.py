@@ -27,8 +27,10 @@ from services.errors import (
     InvalidInput,
     NotAllowed,
     NotFound,
+    ResyncRequired,
     Unavailable,
     VersionMismatch,
+    by_kind,
 )
 
 VERSION = "2.0"
@@ -40,17 +42,21 @@ INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 
 # The domain's codes sit in the range JSON-RPC leaves to servers (-32000..-32099), each one
-# echoing the HTTP status of the same error so that the three protocols read alike; 503's
+# echoing the HTTP status of the same error so that the three protocols read alike
+# (resync_required, which only events have, echoes 410 Gone: the position is gone); 503's
 # echo, -32003, is 403's already, so `unavailable` takes -32053.
-CODE_BY_KIND: dict[str, int] = {
-    InvalidInput.kind: INVALID_PARAMS,
-    NotFound.kind: -32004,
-    Conflict.kind: -32009,
-    VersionMismatch.kind: -32012,
-    NotAllowed.kind: -32003,
-    Unavailable.kind: -32053,
-    DomainError.kind: INTERNAL_ERROR,
-}
+CODE_BY_KIND: dict[str, int] = by_kind(
+    {
+        InvalidInput.kind: INVALID_PARAMS,
+        NotFound.kind: -32004,
+        Conflict.kind: -32009,
+        VersionMismatch.kind: -32012,
+        NotAllowed.kind: -32003,
+        ResyncRequired.kind: -32010,
+        Unavailable.kind: -32053,
+        DomainError.kind: INTERNAL_ERROR,
+    }
+)
 
 # What a request that is not a domain call breaks is still the contract's input rules,
 # so protocol-level errors name the same kind as a bad parameter.

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from gateway.json_models import BookIn, BookOut, BookPageOut, BorrowIn, LoanOut
 from gateway.ws import schemas as s
 from services.errors import FieldError, InvalidInput
-from services.events import validate_patterns
+from services.events import Subscription, validate_patterns
 from services.models import Page, book_as_dict, loan_as_dict
 from services.operations import OPERATIONS
 from services.service import LibraryService
@@ -32,7 +32,9 @@ class Caller(Protocol):
     @property
     def service(self) -> LibraryService: ...
 
-    def subscribe(self, patterns: frozenset[str]) -> frozenset[str]: ...
+    async def subscribe(
+        self, patterns: frozenset[str], after: int | None, epoch: str | None
+    ) -> Subscription: ...
 
     def unsubscribe(self, patterns: frozenset[str] | None) -> frozenset[str]: ...
 
@@ -143,8 +145,23 @@ async def _list_loans(caller: Caller, p: dict[str, Any]) -> list[dict[str, Any]]
     return [loan_as_dict(loan) for loan in await caller.service.list_loans(**p)]
 
 
-async def _subscribe(caller: Caller, p: dict[str, Any]) -> list[str]:
-    return sorted(caller.subscribe(_patterns(p["events"])))
+async def _subscribe(caller: Caller, p: dict[str, Any]) -> dict[str, Any]:
+    patterns = _patterns(p["events"])
+    after, epoch = p.get("after"), p.get("epoch")
+    errors = []
+    # bool is an int in Python, not in JSON: `true` is no seq.
+    if after is not None and (not isinstance(after, int) or isinstance(after, bool) or after < 0):
+        errors.append(FieldError("after", "must be a seq: an integer, zero or more"))
+    if epoch is not None and (not isinstance(epoch, str) or not 0 < len(epoch) <= s.EPOCH_MAX):
+        errors.append(FieldError("epoch", f"must be a string of 1 to {s.EPOCH_MAX} characters"))
+    if errors:
+        raise InvalidInput("invalid position to resume from", errors)
+    subscription = await caller.subscribe(patterns, after, epoch)
+    return {
+        "events": sorted(subscription.patterns),
+        "epoch": subscription.epoch,
+        "seq": subscription.seq,
+    }
 
 
 async def _unsubscribe(caller: Caller, p: dict[str, Any]) -> list[str]:
@@ -192,9 +209,11 @@ METHODS: dict[str, Method] = {
         # The event methods are this protocol's own: REST and SOAP have no subscriptions.
         Method(
             "subscribe",
-            "Adds event patterns to this connection's subscription; returns all of them.",
+            "Adds event patterns to this connection's subscription; returns all of them, with "
+            "the stream's epoch and head seq. The first subscribe of a connection may resume: "
+            "with `after`, the stored events after that seq are replayed before live ones.",
             s.SubscribeParams,
-            s.Subscription,
+            s.Subscribed,
             _subscribe,
         ),
         Method(

@@ -35,6 +35,16 @@ LoanId = Annotated[
     Field(description="the opaque id of a loan, as borrow_book returned it"),
 ]
 Member = Annotated[str, StringConstraints(min_length=1, max_length=v.MEMBER_MAX)]
+EPOCH_MAX = 64
+Epoch = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=EPOCH_MAX),
+    Field(
+        description="the event stream's identity: drawn when the database was created, the "
+        "same on every instance sharing it. Seqs of another epoch mean nothing here."
+    ),
+]
+Seq = Annotated[int, Field(ge=0, description="an event's seq")]
 
 
 class _Params(BaseModel):
@@ -77,6 +87,20 @@ class ListLoansParams(_Params):
 
 class SubscribeParams(_Params):
     events: list[EventPattern]
+    after: Annotated[
+        Seq | None,
+        Field(
+            description="resume: the last seq this client was given (an event's, a position's, "
+            "or the seq a subscribe answered). The stored events after it that match are "
+            "replayed in order, then live ones follow, each once. Only in a connection's "
+            "first subscribe. A seq the server no longer holds, or past its head, is "
+            "resync_required."
+        ),
+    ] = None
+    epoch: Annotated[
+        Epoch | None,
+        Field(description="the epoch the client saw `after` on; another epoch is resync_required"),
+    ] = None
 
 
 class UnsubscribeParams(_Params):
@@ -89,6 +113,34 @@ class UnsubscribeParams(_Params):
 Subscription = Annotated[
     list[str], Field(title="Subscription", description="every pattern now subscribed, sorted")
 ]
+
+
+class Subscribed(BaseModel):
+    """The subscription, and where the stream stands: resume later from `seq` on `epoch`."""
+
+    events: Subscription
+    epoch: Epoch
+    seq: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="the stream's head when subscribed: without `after`, the events that "
+            "follow are those after it; with `after`, those up to it are replayed first",
+        ),
+    ]
+
+
+class PositionParams(BaseModel):
+    """What a `position` notification carries."""
+
+    seq: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="every event this connection subscribed to, up to this seq, has been "
+            "sent: resume with it as `after`",
+        ),
+    ]
 
 
 class BookRemoved(BaseModel):

@@ -53,7 +53,7 @@ from services.models import (
 from services.storage import refusals
 from services.storage.commit_listener import CommitListener
 from services.storage.outages import is_postgres_outage, translating
-from services.storage.schema import create_statements
+from services.storage.schema import create_statements, new_epoch
 from services.storage.values import (
     added_book,
     cents,
@@ -127,6 +127,11 @@ CLOSE_LOAN = f"""UPDATE loans SET returned_at = $1 WHERE id = $2 AND returned_at
 INSERT_EVENT = f"""WITH recorded AS
  (INSERT INTO events (type, at, data) VALUES ($1, $2, $3) RETURNING seq)
  SELECT pg_notify('{EVENTS_CHANNEL}', seq::text) FROM recorded"""
+ADD_EVENT_STREAM = """INSERT INTO event_stream (id, epoch, pruned_through) VALUES (1, $1, 0)
+ ON CONFLICT (id) DO NOTHING"""
+# The seq of the last event of the next batch to prune: the `limit`-th oldest up to a bound.
+PRUNE_CUT = """SELECT max(seq) FROM
+ (SELECT seq FROM events WHERE seq <= $1 ORDER BY seq LIMIT $2) AS batch"""
 
 
 @translating(is_postgres_outage)
@@ -167,6 +172,7 @@ class PostgresStorage:
                 if await db.fetchval("SELECT to_regclass($1)", table) is None:
                     for statement in statements:
                         await db.execute(statement)
+            await db.execute(ADD_EVENT_STREAM, new_epoch())
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -230,6 +236,27 @@ class PostgresStorage:
         return [
             Event(s, kind, at.replace(tzinfo=UTC), json.loads(data)) for s, kind, at, data in rows
         ]
+
+    async def event_epoch(self) -> str:
+        epoch: str = await self._pool.fetchval("SELECT epoch FROM event_stream")
+        return epoch
+
+    async def pruned_through(self) -> int:
+        seq: int = await self._pool.fetchval("SELECT pruned_through FROM event_stream")
+        return seq
+
+    async def prune_events(self, through: int, limit: int) -> int:
+        # No write lock: deleting old events clashes with no writer, and two instances
+        # pruning at once delete each row once and only ever raise the mark.
+        async with self._pool.acquire() as db, db.transaction():
+            cut = await db.fetchval(PRUNE_CUT, through, limit)
+            if cut is None:
+                return 0
+            status = await db.execute("DELETE FROM events WHERE seq <= $1", cut)
+            await db.execute(
+                "UPDATE event_stream SET pruned_through = $1 WHERE pruned_through < $1", cut
+            )
+        return int(status.split()[-1])
 
     # -- writes: one transaction each, with its event
 

@@ -10,6 +10,8 @@ catalogue file written by an earlier version opens unchanged.
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -91,6 +93,20 @@ events = Table(
     Column("data", Text, nullable=False),
     sqlite_autoincrement=True,  # never reuse a seq, even after the newest event is deleted
 )
+
+# One row: the event stream's epoch, drawn when the database is created (so every process on it
+# shares it, and a database made anew has another), and how far retention has pruned.
+event_stream = Table(
+    "event_stream",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("epoch", String(32), nullable=False),
+    Column("pruned_through", Integer, nullable=False),  # events up to this seq may be gone
+)
+
+
+def new_epoch() -> str:
+    return uuid.uuid4().hex
 
 
 def create_statements(dialect: Dialect) -> list[tuple[str, list[str]]]:

@@ -53,7 +53,7 @@ from services.models import (
 )
 from services.storage import refusals
 from services.storage.outages import is_sqlite_outage, translating
-from services.storage.schema import create_statements
+from services.storage.schema import create_statements, new_epoch
 from services.storage.values import (
     added_book,
     cents,
@@ -127,6 +127,10 @@ TAKE_COPY = """UPDATE books SET on_loan = on_loan + 1, version = version + 1, up
 GIVE_BACK_COPY = """UPDATE books SET on_loan = on_loan - 1, version = version + 1, updated_at = ?
  WHERE isbn = ?"""
 INSERT_EVENT = "INSERT INTO events (type, at, data) VALUES (?, ?, ?)"
+ADD_EVENT_STREAM = """INSERT INTO event_stream (id, epoch, pruned_through) VALUES (1, ?, 0)
+ ON CONFLICT (id) DO NOTHING"""
+# The seq of the last event of the next batch to prune: the `limit`-th oldest up to a bound.
+PRUNE_CUT = "SELECT max(seq) FROM (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)"
 
 
 @translating(is_sqlite_outage)
@@ -216,6 +220,18 @@ class SqliteStorage:
         rows = self._reader.execute(EVENTS_AFTER, (seq, limit)).fetchall()
         return [Event(s, kind, _moment(at), json.loads(data)) for s, kind, at, data in rows]
 
+    async def event_epoch(self) -> str:
+        epoch: str = self._reader.execute("SELECT epoch FROM event_stream").fetchone()[0]
+        return epoch
+
+    async def pruned_through(self) -> int:
+        seq: int = self._reader.execute("SELECT pruned_through FROM event_stream").fetchone()[0]
+        return seq
+
+    async def prune_events(self, through: int, limit: int) -> int:
+        # On the writer thread, as a write: the deletes wait on the disk like any commit.
+        return await self._transaction(_prune_events, through, limit)
+
     # -- writes, on the writer thread: each is one transaction with its event
 
     async def insert_book(self, book: NewBook, now: datetime) -> Book:
@@ -280,6 +296,16 @@ def _create_tables(db: sqlite3.Connection) -> None:
         if db.execute(found, (table,)).fetchone() is None:
             for statement in statements:
                 db.execute(statement)
+    db.execute(ADD_EVENT_STREAM, (new_epoch(),))
+
+
+def _prune_events(db: sqlite3.Connection, through: int, limit: int) -> int:
+    (cut,) = db.execute(PRUNE_CUT, (through, limit)).fetchone()
+    if cut is None:
+        return 0
+    deleted = db.execute("DELETE FROM events WHERE seq <= ?", (cut,)).rowcount
+    db.execute("UPDATE event_stream SET pruned_through = ? WHERE pruned_through < ?", (cut, cut))
+    return deleted
 
 
 def _insert_book(db: sqlite3.Connection, book: NewBook, now: datetime) -> Book:

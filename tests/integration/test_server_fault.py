@@ -12,6 +12,7 @@ from gateway.settings import Settings
 from services.catalogue import Catalogue
 from services.events import EventHub
 from services.models import Book
+from services.retention import Retention
 from services.service import LibraryService
 from services.storage.sqlite import SqliteStorage
 from tests.conftest import gateway_settings
@@ -33,7 +34,8 @@ async def open_broken(settings: Settings) -> Catalogue:
     await storage.create_schema()
     hub = EventHub(storage)
     await hub.start()
-    return Catalogue(LibraryService(storage, on_change=hub.notify), hub, storage)
+    service = LibraryService(storage, on_change=hub.notify)
+    return Catalogue(service, hub, storage, Retention(storage, keep=settings.event_retention))
 
 
 @pytest.fixture(scope="module")

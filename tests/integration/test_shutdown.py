@@ -24,6 +24,7 @@ from gateway.settings import Settings
 from services.catalogue import Catalogue, load_sample_books
 from services.events import EventHub
 from services.models import Book
+from services.retention import Retention
 from services.service import LibraryService
 from services.storage.sqlite import SqliteStorage
 from tests.conftest import gateway_settings
@@ -68,7 +69,7 @@ def gated_opener(gate: Gate) -> Callable[[Settings], Any]:
         service = LibraryService(storage, on_change=hub.notify)
         await load_sample_books(service)
         await hub.start()
-        return Catalogue(service, hub, storage)
+        return Catalogue(service, hub, storage, Retention(storage, settings.event_retention))
 
     return open_gated
 

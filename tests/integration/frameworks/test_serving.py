@@ -80,7 +80,7 @@ def test_tornado_websocket_answers_json_rpc_and_pushes_rest_changes(tmp_path: Pa
         )
         answers = {answer["id"]: answer for answer in json.loads(ws.recv(timeout=30))}
         assert answers[1]["result"]["title"] == "Clean Code"
-        assert answers[2]["result"] == ["book.*"]
+        assert answers[2]["result"]["events"] == ["book.*"]
         assert answers[3]["error"]["data"]["kind"] == "invalid_input"
         assert answers[4]["error"]["code"] == -32601
         added = httpx.post(f"{url}/rest/books", json=book_fields(), timeout=30).json()

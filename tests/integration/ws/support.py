@@ -28,13 +28,18 @@ class Rpc:
         self.connection.send(message if isinstance(message, str | bytes) else json.dumps(message))
 
     def answer(self) -> Any:
-        """The next frame that is not an event notification."""
+        """The next frame that is not an event or position notification."""
         while True:
             message = json.loads(self.connection.recv(WAIT))
-            if isinstance(message, dict) and message.get("method") == "event":
-                self.events.append(message["params"])
-                continue
-            return message
+            if not self._kept_aside(message):
+                return message
+
+    def _kept_aside(self, message: Any) -> bool:
+        """Keeps pushed events; drops positions, which only a resuming client needs."""
+        method = message.get("method") if isinstance(message, dict) else None
+        if method == "event":
+            self.events.append(message["params"])
+        return method in {"event", "position"}
 
     def request(self, method: str, params: Any = None) -> dict[str, Any]:
         ident = next(self._ids)
@@ -71,8 +76,7 @@ class Rpc:
                 if wanted(event):
                     return event
             message = json.loads(self.connection.recv(WAIT))
-            assert message.get("method") == "event", f"an answer nobody asked for: {message}"
-            self.events.append(message["params"])
+            assert self._kept_aside(message), f"an answer nobody asked for: {message}"
 
     def still_answers(self) -> None:
         """Proof that the connection is open and usable: a read call comes back."""

@@ -104,7 +104,7 @@ def test_patterns_that_match_no_event_type_are_invalid(
     assert error["code"] == -32602
     assert error["data"]["kind"] == "invalid_input"
     assert [e["field"] for e in error["data"]["errors"]] == [field]
-    assert subscription == []
+    assert subscription["events"] == []
 
 
 def big_book() -> dict[str, Any]:
@@ -134,15 +134,26 @@ def test_a_subscriber_that_does_not_read_is_closed_with_1008(
         tmp_path_factory.mktemp("slow"), event_queue_size=50, ws_ping_interval=0
     )
     with serve(settings) as gateway:
-        received, close, changes = overflow(gateway)
+        received, close, changes, subscribed = overflow(gateway)
+        # Nothing is lost: the client resumes after the last seq it got, and catches up.
+        last = subscribed["seq"] + 1 + changes  # the book's addition, then its updates
+        with rpc(gateway) as again:
+            again.call(
+                "subscribe",
+                {"events": ["book.updated"], "after": received[-1], "epoch": subscribed["epoch"]},
+            )
+            while received[-1] < last:
+                received.append(again.event(lambda _event: True)["seq"])
     assert close is not None
     assert close.code == 1008
     assert "not read fast enough" in close.reason
-    assert 50 <= received < changes
+    assert "after" in close.reason
+    assert received == list(range(subscribed["seq"] + 2, last + 1))
 
 
-def overflow(gateway: LiveGateway) -> tuple[int, Close | None, int]:
-    """Makes changes until a subscriber that reads nothing is cut off."""
+def overflow(gateway: LiveGateway) -> tuple[list[int], Close | None, int, dict[str, Any]]:
+    """Makes changes until a subscriber that reads nothing is cut off: the seqs it got, the
+    close, how many changes, and its subscribe's answer."""
     # Batches small enough that each answer comes well within WAIT on a busy machine too: the
     # bound is per frame, and a batch's answer waits for every change in it.
     changes, batch = 1500, 25
@@ -156,7 +167,7 @@ def overflow(gateway: LiveGateway) -> tuple[int, Close | None, int]:
         rpc(gateway, sock=slow, compression=None, max_queue=1, ping_interval=None) as reader,
         rpc(gateway) as writer,
     ):
-        reader.call("subscribe", {"events": ["book.updated"]})
+        subscribed = reader.call("subscribe", {"events": ["book.updated"]})
         writer.call("add_book", book)
         for start in range(0, changes, batch):
             writer.send(
@@ -172,14 +183,16 @@ def overflow(gateway: LiveGateway) -> tuple[int, Close | None, int]:
             )
             assert all("result" in a for a in writer.answer())
         received, close = read_until_closed(reader.connection)
-    return received, close, changes
+    return received, close, changes, subscribed
 
 
-def read_until_closed(connection: ClientConnection) -> tuple[int, Close | None]:
-    """How many event notifications came before the server closed, and its close frame."""
-    received = 0
+def read_until_closed(connection: ClientConnection) -> tuple[list[int], Close | None]:
+    """The seqs of the events that came before the server closed, and its close frame."""
+    received: list[int] = []
     try:
         while True:
-            received += json.loads(connection.recv(WAIT))["method"] == "event"
+            message = json.loads(connection.recv(WAIT))
+            if message["method"] == "event":
+                received.append(message["params"]["seq"])
     except ConnectionClosed as closed:
         return received, closed.rcvd

@@ -104,10 +104,10 @@ def test_borrow_return_and_read_loans(gateway: LiveGateway) -> None:
 
 def test_subscribe_and_unsubscribe_answer_the_subscription(gateway: LiveGateway) -> None:
     with rpc(gateway) as ws:
-        assert ws.call("subscribe", {"events": ["book.*", "loan.opened"]}) == [
-            "book.*",
-            "loan.opened",
-        ]
+        subscribed = ws.call("subscribe", {"events": ["book.*", "loan.opened"]})
+        assert subscribed["events"] == ["book.*", "loan.opened"]
+        assert isinstance(subscribed["epoch"], str)
+        assert isinstance(subscribed["seq"], int)
         assert ws.call("unsubscribe", {"events": ["book.*"]}) == ["loan.opened"]
         assert ws.call("unsubscribe") == []
         assert ws.call("unsubscribe", {}) == []

@@ -33,9 +33,19 @@ class FakeStorage:
         self.loans: dict[str, Loan] = {}
         self.events: list[Event] = []
         self.retired: dict[str, int] = {}
+        self.epoch = "fake-epoch"
+        self.pruned = 0  # the pruned-through mark
+        self.head = 0  # the last seq drawn: pruning never lowers it
 
     def _record(self, event_type: str, at: datetime, data: dict[str, Any]) -> None:
-        self.events.append(Event(len(self.events) + 1, event_type, at, data))
+        self.append(event_type, at, data)
+
+    def append(self, event_type: str, at: datetime, data: dict[str, Any]) -> Event:
+        """Records an event with the next seq, as a committed change would."""
+        self.head = max(self.head, self.events[-1].seq if self.events else 0) + 1
+        event = Event(self.head, event_type, at, data)
+        self.events.append(event)
+        return event
 
     def _book(self, isbn: str) -> Book:
         if isbn not in self.books:
@@ -146,7 +156,21 @@ class FakeStorage:
         return len(self.books)
 
     async def last_event_seq(self) -> int:
-        return len(self.events)
+        return max(self.head, self.events[-1].seq if self.events else 0)
 
     async def events_after(self, seq: int, limit: int) -> list[Event]:
-        return self.events[seq : seq + limit]
+        return [event for event in self.events if event.seq > seq][:limit]
+
+    async def event_epoch(self) -> str:
+        return self.epoch
+
+    async def pruned_through(self) -> int:
+        return self.pruned
+
+    async def prune_events(self, through: int, limit: int) -> int:
+        batch = [event.seq for event in self.events if event.seq <= through][:limit]
+        if not batch:
+            return 0
+        self.events = [event for event in self.events if event.seq > batch[-1]]
+        self.pruned = max(self.pruned, batch[-1])
+        return len(batch)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.errors import InvalidInput
-from services.events import Event, EventHub, validate_patterns
+from services.events import CutOff, Event, EventHub, validate_patterns
 from tests.unit.services.fakes import FakeStorage
 
 pytestmark = pytest.mark.anyio
@@ -35,7 +35,9 @@ async def test_hub_delivers_matching_events_in_seq_order() -> None:
     await hub.drain()
     await hub.stop()
     assert [books.queue.get_nowait().seq for _ in range(books.queue.qsize())] == [1, 4]
-    assert [loans.queue.get_nowait().type for _ in range(loans.queue.qsize())] == ["loan.closed"]
+    assert [loans.queue.get_nowait() for _ in range(loans.queue.qsize())] == [
+        Event(3, "loan.closed", AT, {})
+    ]
 
 
 async def test_hub_starts_after_the_events_already_stored() -> None:
@@ -60,7 +62,7 @@ async def test_a_slow_subscriber_is_cut_off_at_its_bound() -> None:
         storage.events.append(Event(seq, "book.added", AT, {}))
     await hub.drain()
     await hub.stop()
-    assert slow.overflowed
+    assert slow.cut_off is CutOff.TOO_SLOW
     assert slow.queue.qsize() == 2
     assert hub.subscriber_count == 0
 
