@@ -17,7 +17,8 @@ from gateway.settings import Settings
 
 
 def api_routes() -> list[APIRoute]:
-    app = create_rest_app(Runtime(Settings(), Metrics()))
+    settings = Settings()
+    app = create_rest_app(Runtime(settings, Metrics(settings.instance_name)))
     return [route for route in app.router.routes if isinstance(route, APIRoute)]
 
 
