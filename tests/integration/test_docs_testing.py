@@ -34,23 +34,31 @@ def commands(mentioning: str) -> list[str]:
     return [body.strip() for body in blocks("sh") if mentioning in body]
 
 
-def run(command: str, gateway: LiveGateway, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """A command of the page, with the live gateway's URL and this environment's tools."""
+def run(
+    command: str, gateway: LiveGateway, cwd: Path, own_environment: bool = False, timeout: int = 100
+) -> subprocess.CompletedProcess[str]:
+    """A command of the page, with the live gateway's URL and, unless the project has an
+    environment of its own (`own_environment`), this environment's tools."""
     bin_dir = str(Path(sys.executable).parent)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ROSETTA_")}
-    environment["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ROSETTA_", "VIRTUAL_ENV", "PYTHON"))
+    }
     environment["ROSETTA_URL"] = gateway.url  # the page's commands without a URL read it
     # Plugins of this environment that a user's project need not have; they only slow pytest.
     environment["PYTEST_ADDOPTS"] = "-p no:schemathesis -p no:hypothesispytest -p no:cacheprovider"
-    # The reader's project environment (`.venv/bin/`) is, here, this one.
-    command = command.replace(".venv/bin/", f"{bin_dir}/")
+    if not own_environment:
+        # The reader's project environment (`.venv/bin/`) is, here, this one.
+        environment["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
+        command = command.replace(".venv/bin/", f"{bin_dir}/")
     return subprocess.run(
         ["bash", "-c", command.replace(DOCUMENTED_URL, gateway.url)],
         cwd=cwd,
         env=environment,
         capture_output=True,
         text=True,
-        timeout=100,  # under the suite's own 120 s per test
+        timeout=timeout,  # 100 s by default: under the suite's own 120 s per test
         check=False,
     )
 
@@ -68,6 +76,24 @@ def test_the_page_has_its_test_files_and_commands() -> None:
     assert len(commands("pytest ")) == 2
     assert len(blocks("sh")) == 5
     assert len(blocks("text")) == 1
+
+
+@pytest.mark.timeout(900)
+def test_the_install_commands_give_a_project_the_plugin(
+    gateway: LiveGateway, project: Path
+) -> None:
+    """The page's install block, run as written in an empty project with this checkout as
+    `/path/to/rosetta` and this interpreter as `python3`; then its example test, run with the
+    project's own pytest, finds the plugin and passes."""
+    [install] = blocks("console")
+    install = install.replace("/path/to/rosetta", str(ROOT))
+    install = re.sub(r"^python3 ", f"{sys.executable} ", install, flags=re.MULTILINE)
+    done = run(install, gateway, project, own_environment=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [command] = commands("test_library.py")
+    done = run(command, gateway, project, own_environment=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "8 passed" in done.stdout
 
 
 def test_the_example_test_file_passes(gateway: LiveGateway, project: Path) -> None:
