@@ -24,7 +24,7 @@ from clients.soap import SoapClient
 from clients.ws import WsClient
 from tests.integration.test_readme import free_port
 from tests.integration.test_serve import rosetta_server, stop
-from tests.integration.test_worker_metrics import metric
+from tests.metrics import sample_sum
 from tests.nginx import NGINX, nginx_serving
 from tests.postgres import create_database
 from tests.support import book_fields
@@ -116,7 +116,7 @@ def test_every_protocol_works_through_nginx_on_both_instances(site: Deployment) 
     for instance in site.instances:
         text = instance.scrape()
         for protocol in ("rest", "soap"):
-            assert metric(text, "rosetta_requests_total", protocol=protocol) > 0, protocol
+            assert sample_sum(text, "rosetta_requests_total", protocol=protocol) > 0, protocol
     # Made on either instance, every change reaches the subscriber through nginx.
     seen = []
     for event in watcher.events(timeout=WAIT):
@@ -163,7 +163,7 @@ def test_with_one_instance_stopped_every_call_succeeds_through_the_other(
         (holder,) = (
             instance
             for instance in site.instances
-            if metric(instance.scrape(), "rosetta_websocket_connections") == 1
+            if sample_sum(instance.scrape(), "rosetta_websocket_connections") == 1
         )
         stop(holder.process)
         # Its WebSockets were closed as a server going away closes them.

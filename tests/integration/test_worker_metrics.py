@@ -16,19 +16,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from clients.ws import WsClient
 from tests.integration.test_serve import MAX_ADDS, rosetta_server
+from tests.metrics import sample_sum
 
 GET_BOOK = {"protocol": "rest", "operation": "get_book"}
 DEADLINE = 60.0
-
-
-def metric(text: str, name: str, /, **labels: str) -> float:
-    """The sum of the samples of `name` that carry all of `labels`."""
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and labels.items() <= sample.labels.items()
-    )
 
 
 def scrape(base: str) -> str:
@@ -96,14 +87,15 @@ def test_one_scrape_counts_every_worker_s_calls_and_connections(tmp_path: Path) 
             one_socket_per_worker(base, stack)
             # A socket closed on a worker that already had one may take a moment to be let go.
             for text in scrapes_until(base, "two open WebSockets"):
-                if metric(text, "rosetta_websocket_connections") == 2:
+                if sample_sum(text, "rosetta_websocket_connections") == 2:
                     break
             # Two scrapes, which may reach either worker: each sees both workers' figures.
             for text in (scrape(base), scrape(base)):
-                assert metric(text, "rosetta_requests_total", **GET_BOOK) == calls
-                assert metric(text, "rosetta_request_duration_seconds_count", **GET_BOOK) == calls
-                assert metric(text, "rosetta_websocket_connections") == 2
-                assert metric(text, "rosetta_instance_info", name="books-a") == 1
+                assert sample_sum(text, "rosetta_requests_total", **GET_BOOK) == calls
+                durations = sample_sum(text, "rosetta_request_duration_seconds_count", **GET_BOOK)
+                assert durations == calls
+                assert sample_sum(text, "rosetta_websocket_connections") == 2
+                assert sample_sum(text, "rosetta_instance_info", name="books-a") == 1
             # The values live in files under a folder of the server's own.
             (folder,) = temporary.iterdir()
             assert folder.name.startswith("rosetta-metrics-")
@@ -113,9 +105,9 @@ def test_one_scrape_counts_every_worker_s_calls_and_connections(tmp_path: Path) 
             # counted, and its WebSocket, closed with it, no longer is.
             os.kill(worker_pids(server.pid)[0], signal.SIGKILL)
             for text in scrapes_until(base, "one open WebSocket"):
-                if metric(text, "rosetta_websocket_connections") == 1:
+                if sample_sum(text, "rosetta_websocket_connections") == 1:
                     break
-            assert metric(text, "rosetta_requests_total", **GET_BOOK) == calls
+            assert sample_sum(text, "rosetta_requests_total", **GET_BOOK) == calls
     # The server removed its folder as it stopped.
     assert list(temporary.iterdir()) == []
 
@@ -129,7 +121,7 @@ def test_one_worker_keeps_its_metrics_in_memory(tmp_path: Path) -> None:
     ):
         httpx.get(f"{base}/rest/books/9780132350884")
         text = scrape(base)
-        assert metric(text, "rosetta_requests_total", **GET_BOOK) == 1
+        assert sample_sum(text, "rosetta_requests_total", **GET_BOOK) == 1
         # The default name: the address and port it listens on.
         (info,) = (
             s

@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 import jsonschema
-from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.ws.methods import METHODS
 from services.events import EVENT_TYPES
 from tests.integration.ws.support import about, rpc
 from tests.live import LiveGateway
+from tests.metrics import sample_sum
 from tests.support import book_fields, fresh_isbn
 
 # The official JSON schema of AsyncAPI 3.0.0, as the AsyncAPI project publishes it (the npm
@@ -161,14 +161,7 @@ def test_change_operations_declare_the_token_only_when_the_server_has_one(
 
 
 def metric(gateway: LiveGateway, name: str, **labels: str) -> float:
-    """The sum of the samples of `name` that carry all of `labels`."""
-    text = httpx.get(gateway.url + "/metrics").text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and labels.items() <= sample.labels.items()
-    )
+    return sample_sum(httpx.get(gateway.url + "/metrics").text, name, **labels)
 
 
 def test_calls_connections_and_events_are_measured(gateway: LiveGateway) -> None:
