@@ -8,7 +8,9 @@ and printed with its figure, its goal, a verdict and a margin.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -42,16 +44,30 @@ def test_make_bench_quick_runs_the_entry_tested_here() -> None:
 HANG_BOUND = 480
 
 
+def run_bench_quick(results: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m bench --quick` in a session of its own: a harness that hangs is killed with
+    every server it started, rather than leaving them running after the test."""
+    command = [sys.executable, "-m", "bench", "--quick", "--results", str(results)]
+    with subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as bench:
+        try:
+            stdout, stderr = bench.communicate(timeout=HANG_BOUND)
+        except subprocess.TimeoutExpired:
+            os.killpg(bench.pid, signal.SIGKILL)
+            bench.communicate()
+            pytest.fail(f"python -m bench --quick took more than {HANG_BOUND} s: a hang")
+    return subprocess.CompletedProcess(command, bench.returncode, stdout, stderr)
+
+
 @pytest.mark.timeout(HANG_BOUND + 30)
 def test_quick_benchmark_measures_every_server_and_writes_its_results(tmp_path: Path) -> None:
-    finished = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--results", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=HANG_BOUND,
-        check=False,
-    )
+    finished = run_bench_quick(tmp_path)
     assert finished.returncode == 0, finished.stderr[-3000:]
 
     results = json.loads((tmp_path / "results.json").read_text())
