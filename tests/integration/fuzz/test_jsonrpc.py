@@ -267,6 +267,11 @@ class Prober:
             message = json.loads(self.connection.recv(WAIT))
             if isinstance(message, dict) and message.get("method") == "event":
                 self.check_event(message)
+            elif isinstance(message, dict) and message.get("method") == "position":
+                # Sent now and then to a subscriber whose patterns filter events out: the head,
+                # never behind an event already given.
+                assert message["params"]["seq"] >= self.last_seq, message
+                self.last_seq = message["params"]["seq"]  # events after it come past it
             elif isinstance(message, dict) and message.get("id") == probe:
                 assert message.get("result", {}).get("isbn") == PROBE_ISBN, message
                 return before
