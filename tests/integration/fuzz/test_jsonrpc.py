@@ -26,7 +26,7 @@ from websockets.sync.client import ClientConnection, connect
 from gateway.ws.methods import METHODS
 from gateway.ws.schemas import EVENT_DATA
 from tests.conftest import gateway_settings
-from tests.integration.fuzz.ledger import Ledger
+from tests.integration.fuzz.ledger import Ledger, seed_calls
 from tests.live import LiveGateway, serve
 from tests.support import book_fields, fresh_isbn
 
@@ -44,6 +44,8 @@ CLIENT_KINDS = {
 PROBE_ISBN = fresh_isbn()  # a book the fuzzer never names, so never removes
 ISBNS = [fresh_isbn() for _ in range(3)]  # few, so that adds, borrows and removes meet
 RESULTS = {name: TypeAdapter(method.result) for name, method in METHODS.items()}
+# Each method with its parameters, for the ledger to tell which can stand in for which.
+PARAMETERS = {name: method.param_names for name, method in METHODS.items()}
 EVENTS = {name: TypeAdapter(model) for name, model in EVENT_DATA.items()}
 MEMBERS = frozenset({"jsonrpc", "method", "params", "id"})
 
@@ -142,7 +144,7 @@ def request(damage: Damage, ids: Iterator[int]) -> dict[str, Any]:
     method = (
         damage.draw(st.sampled_from(names))
         if damage.now()
-        else damage.ledger.operation(damage.draw, METHODS)
+        else damage.ledger.operation(damage.draw, PARAMETERS)
     )
     known = METHODS[method].param_names if method in METHODS else ("isbn",)
     params: Any = {}
@@ -375,15 +377,7 @@ def test_every_frame_is_answered_as_json_rpc_says_and_the_connection_stays_up(
     prober: Prober,
 ) -> None:
     ledger = Ledger(ISBNS)
-    # A return succeeds only on a loan that a borrow opened, on a book that an add made: three
-    # draws that must each succeed in turn, which left whole runs with no return at all. One
-    # book with open loans from the start makes every change reachable from the first frame;
-    # the other ISBNs still start free, for adds.
-    for method, params in (
-        ("add_book", book_fields(ISBNS[0], copies=4)),
-        ("borrow_book", {"isbn": ISBNS[0], "member": "fuzz"}),
-        ("borrow_book", {"isbn": ISBNS[0], "member": "fuzz"}),
-    ):
+    for method, params in seed_calls(ISBNS[0]):
         request = {"jsonrpc": "2.0", "id": method, "method": method, "params": params}
         [reply] = prober.send(json.dumps(request))
         record(ledger, method, params, reply["result"])
