@@ -233,7 +233,7 @@ def main() -> None:
     parser.add_argument("--host", help="address to listen on (ROSETTA_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (ROSETTA_PORT, 8000)")
     args = parser.parse_args()
-    flags = {name: value for name in ("host", "port") if (value := getattr(args, name))}
+    flags = {name: value for name in ("host", "port") if (value := getattr(args, name)) is not None}
     asyncio.run(serve(Settings(**flags)))
 
 

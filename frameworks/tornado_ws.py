@@ -9,7 +9,6 @@ The API token comes in an `Authorization: Bearer` header at the handshake.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -18,6 +17,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from gateway.auth import bearer_token, require_token
 from gateway.settings import Settings
 from gateway.ws import jsonrpc
+from gateway.ws.close_codes import CLOSE_CUT_OFF, CLOSE_INTERNAL_ERROR, PUSH_FAILED_REASON
 from gateway.ws.methods import METHODS, run
 from gateway.ws.notification_cache import frame_for
 from services.catalogue import Catalogue
@@ -45,7 +45,7 @@ class JsonRpcSocket(WebSocketHandler):
     ) -> Subscription:
         if self.subscriber is None:
             self.subscriber = self.catalogue.hub.attach()
-            self.pusher = asyncio.create_task(self.push(self.subscriber))
+            self.pusher = asyncio.create_task(self.push(self.subscriber), name="websocket-events")
         return await self.catalogue.hub.follow(self.subscriber, patterns, after, epoch)
 
     def unsubscribe(self, patterns: frozenset[str] | None) -> frozenset[str]:
@@ -104,18 +104,34 @@ class JsonRpcSocket(WebSocketHandler):
         return jsonrpc.internal_error()
 
     async def push(self, subscriber: Subscriber) -> None:
-        while True:
-            frame = frame_for(subscriber, await subscriber.queue.get())
-            if frame is not None:
-                await self.send(frame)
+        try:
+            while True:
+                frame = frame_for(subscriber, await subscriber.queue.get())
+                if frame is not None and not await self.send(frame):
+                    return
+                # The hub stops feeding a subscriber that fell behind (or that retention
+                # overtook); what was queued is still delivered, then the client learns why
+                # nothing more will come, and resumes with `after`.
+                if subscriber.cut_off is not None and subscriber.queue.empty():
+                    self.close(CLOSE_CUT_OFF[subscriber.cut_off], subscriber.cut_off.value)
+                    return
+        except Exception:
+            log.exception("pushing events to a websocket failed")
+            self.close(CLOSE_INTERNAL_ERROR, PUSH_FAILED_REASON)
 
-    async def send(self, frame: str) -> None:
+    async def send(self, frame: str) -> bool:
+        """Writes a frame; False once the connection is gone."""
         # The client may leave while an answer or an event is on its way: nobody to tell.
-        with contextlib.suppress(WebSocketClosedError):
+        try:
             await self.write_message(frame)
+        except WebSocketClosedError:
+            return False
+        return True
 
     def on_close(self) -> None:
         if self.subscriber is not None:
             self.catalogue.hub.detach(self.subscriber)
         if self.pusher is not None:
+            # Tornado does not await on_close: the cancelled task still runs on the loop, which
+            # holds it until it ends.
             self.pusher.cancel()

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from gateway.ws import jsonrpc
-from gateway.ws.connection import CLOSE_INTERNAL_ERROR, CLOSE_TOO_BIG, CLOSE_TOO_SLOW
+from gateway.ws.close_codes import CLOSE_INTERNAL_ERROR, CLOSE_TOO_BIG, CLOSE_TOO_SLOW
 from gateway.ws.methods import METHODS, Method
 from gateway.ws.notification_cache import EVENT_METHOD, POSITION_METHOD
 from gateway.ws.schemas import EVENT_DATA, PositionParams
@@ -99,7 +99,7 @@ CLOSE_CODES: dict[int, str] = {
     CLOSE_INVALID_DATA: "invalid data: a text frame that is not UTF-8",
     CLOSE_PROTOCOL_ERROR: "protocol error: a frame that breaks RFC 6455",
 }
-"""Every code the server closes with: its own (connection, transport) and its WebSocket
+"""Every code the server closes with: its own (close_codes, transport) and its WebSocket
 library's (keepalive, frames). Ordinary closes answer the client's own code."""
 
 AUTH_REQUIRED = (

@@ -26,24 +26,21 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from gateway.auth import require_token
 from gateway.runtime import Runtime
 from gateway.ws import jsonrpc
+from gateway.ws.close_codes import (
+    CLOSE_CUT_OFF,
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_TOO_BIG,
+    PUSH_FAILED_REASON,
+)
 from gateway.ws.methods import METHODS, Method, run
 from gateway.ws.notification_cache import EVENT_FRAMES, frame_for
 from gateway.ws.transport import SEND_NOW, SendNow
 from services.errors import DomainError
-from services.events import CutOff, Event, Subscriber, Subscription
+from services.events import Event, Subscriber, Subscription
 from services.service import LibraryService
 
 PROTOCOL = "websocket"
 UNKNOWN_OPERATION = "unknown"  # the metrics label of anything that names no method of the table
-CLOSE_TOO_SLOW = 1008  # policy violation: the client did not read its events fast enough
-CLOSE_TOO_BIG = 1009  # message too big
-CLOSE_INTERNAL_ERROR = 1011
-# The close code of each reason the hub stops feeding a subscriber; its reason is the text.
-CLOSE_CUT_OFF: dict[CutOff, int] = {
-    CutOff.TOO_SLOW: CLOSE_TOO_SLOW,
-    CutOff.OVERTAKEN: CLOSE_TOO_SLOW,
-    CutOff.FAILED: CLOSE_INTERNAL_ERROR,
-}
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +211,7 @@ class Connection:
                     return
         except Exception:
             log.exception("pushing events to a websocket failed")
-            await self._close(CLOSE_INTERNAL_ERROR, "pushing events failed")
+            await self._close(CLOSE_INTERNAL_ERROR, PUSH_FAILED_REASON)
 
     async def _stop_pushing(self) -> None:
         if self._subscriber is not None:

@@ -14,6 +14,7 @@ from websockets.sync.client import connect
 
 from clients.compare.servers import rosetta_command, running
 from tests.integration.rest.support import SAMPLE_ISBN
+from tests.integration.ws.overflow import overflow, resume
 from tests.support import book_fields
 
 BIN = Path(sys.executable).parent
@@ -88,3 +89,25 @@ def test_tornado_websocket_answers_json_rpc_and_pushes_rest_changes(tmp_path: Pa
     assert event["method"] == "event"
     assert event["params"]["type"] == "book.added"
     assert event["params"]["data"]["isbn"] == added["isbn"]
+
+
+def test_a_tornado_subscriber_that_does_not_read_is_closed_with_1008(tmp_path: Path) -> None:
+    # As the gateway's own test (tests/integration/ws/test_events.py) has it: a queue of 50
+    # events, far fewer than the changes `overflow` makes, and no server pings, whose pongs
+    # would queue behind the events the reader never reads.
+    env = {
+        "ROSETTA_DB": str(tmp_path / "slow.db"),
+        "ROSETTA_EVENT_QUEUE_SIZE": "50",
+        "ROSETTA_WS_PING_INTERVAL": "0",
+    }
+    with running(NATIVE_COMMANDS["tornado"], tmp_path / "slow.log", env) as url:
+        ws_url = url.replace("http://", "ws://") + "/ws"
+        received, close, changes, subscribed = overflow(ws_url)
+        # Nothing is lost: the client resumes after the last seq it got, and catches up.
+        last = subscribed["seq"] + 1 + changes  # the book's addition, then its updates
+        received += resume(ws_url, subscribed, received[-1], last)
+    assert close is not None
+    assert close.code == 1008
+    assert "not read fast enough" in close.reason
+    assert "after" in close.reason
+    assert received == list(range(subscribed["seq"] + 2, last + 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
@@ -83,9 +83,14 @@ class Rpc:
         assert self.call("get_book", {"isbn": SAMPLE_ISBN})["isbn"] == SAMPLE_ISBN
 
 
+def rpc(gateway: LiveGateway, query: str = "", **options: Any) -> AbstractContextManager[Rpc]:
+    return rpc_at(gateway.ws_url + query, **options)
+
+
 @contextmanager
-def rpc(gateway: LiveGateway, query: str = "", **options: Any) -> Iterator[Rpc]:
-    with connect(gateway.ws_url + query, proxy=None, **options) as connection:
+def rpc_at(url: str, **options: Any) -> Iterator[Rpc]:
+    """A caller on any server's /ws, the gateway's or another framework's."""
+    with connect(url, proxy=None, **options) as connection:
         yield Rpc(connection)
 
 

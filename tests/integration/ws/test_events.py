@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import random
-import socket
-import string
 from typing import Any
 
 import pytest
-from websockets.exceptions import ConnectionClosed
-from websockets.frames import Close
-from websockets.sync.client import ClientConnection
 
 from tests.conftest import gateway_settings
-from tests.integration.ws.support import WAIT, about, rpc
+from tests.integration.ws.overflow import overflow, resume
+from tests.integration.ws.support import about, rpc
 from tests.live import LiveGateway, serve
 from tests.support import book_fields, fresh_isbn
 
@@ -107,20 +101,6 @@ def test_patterns_that_match_no_event_type_are_invalid(
     assert subscription["events"] == []
 
 
-def big_book() -> dict[str, Any]:
-    """A book whose events are as large as the rules allow, and compress badly."""
-    letters = random.Random(7)
-
-    def noise(length: int) -> str:
-        return "".join(letters.choices(string.ascii_letters, k=length))
-
-    return book_fields(
-        title=noise(300),
-        authors=[noise(200) for _ in range(20)],
-        tags=[noise(50) for _ in range(20)],
-    )
-
-
 def test_a_subscriber_that_does_not_read_is_closed_with_1008(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
@@ -128,71 +108,18 @@ def test_a_subscriber_that_does_not_read_is_closed_with_1008(
     # buffers between server and client can hold up to about 4 MiB (the kernel's wmem_max),
     # some 750 of these ~5.7 KB events; 1500 changes are sure to overflow the queue of a client
     # that reads nothing. No pings either way: the server's are off here, and the reader's own
-    # keepalive is off below, since its pong answers would queue behind the events it never
+    # keepalive is off in `overflow`, since its pong answers would queue behind the events it never
     # reads, and on a slow run it would close itself (1011) before the server cuts it off.
     settings = gateway_settings(
         tmp_path_factory.mktemp("slow"), event_queue_size=50, ws_ping_interval=0
     )
     with serve(settings) as gateway:
-        received, close, changes, subscribed = overflow(gateway)
+        received, close, changes, subscribed = overflow(gateway.ws_url)
         # Nothing is lost: the client resumes after the last seq it got, and catches up.
         last = subscribed["seq"] + 1 + changes  # the book's addition, then its updates
-        with rpc(gateway) as again:
-            again.call(
-                "subscribe",
-                {"events": ["book.updated"], "after": received[-1], "epoch": subscribed["epoch"]},
-            )
-            while received[-1] < last:
-                received.append(again.event(lambda _event: True)["seq"])
+        received += resume(gateway.ws_url, subscribed, received[-1], last)
     assert close is not None
     assert close.code == 1008
     assert "not read fast enough" in close.reason
     assert "after" in close.reason
     assert received == list(range(subscribed["seq"] + 2, last + 1))
-
-
-def overflow(gateway: LiveGateway) -> tuple[list[int], Close | None, int, dict[str, Any]]:
-    """Makes changes until a subscriber that reads nothing is cut off: the seqs it got, the
-    close, how many changes, and its subscribe's answer."""
-    # Batches small enough that each answer comes well within WAIT on a busy machine too: the
-    # bound is per frame, and a batch's answer waits for every change in it.
-    changes, batch = 1500, 25
-    book = big_book()
-    host, port = gateway.url.removeprefix("http://").split(":")
-    slow = socket.socket()
-    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
-    slow.connect((host, int(port)))
-    # max_queue=1 makes the client stop reading the socket while one frame waits unread.
-    with (
-        rpc(gateway, sock=slow, compression=None, max_queue=1, ping_interval=None) as reader,
-        rpc(gateway) as writer,
-    ):
-        subscribed = reader.call("subscribe", {"events": ["book.updated"]})
-        writer.call("add_book", book)
-        for start in range(0, changes, batch):
-            writer.send(
-                [
-                    {
-                        "jsonrpc": "2.0",
-                        "id": n,
-                        "method": "update_book",
-                        "params": {"isbn": book["isbn"], "copies": n % 7},
-                    }
-                    for n in range(start, start + batch)
-                ]
-            )
-            assert all("result" in a for a in writer.answer())
-        received, close = read_until_closed(reader.connection)
-    return received, close, changes, subscribed
-
-
-def read_until_closed(connection: ClientConnection) -> tuple[list[int], Close | None]:
-    """The seqs of the events that came before the server closed, and its close frame."""
-    received: list[int] = []
-    try:
-        while True:
-            message = json.loads(connection.recv(WAIT))
-            if message["method"] == "event":
-                received.append(message["params"]["seq"])
-    except ConnectionClosed as closed:
-        return received, closed.rcvd
