@@ -6,6 +6,7 @@ The `rosetta` command itself is assembled in rosetta/cli.py, which adds the clie
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 from collections.abc import Sequence
 
@@ -14,6 +15,7 @@ import uvicorn
 from gateway.settings import Settings
 from gateway.worker_metrics import folder_for_workers
 from gateway.ws.transport import server_options
+from services.storage.database import CannotOpen, open_storage
 
 APP_FACTORY = "gateway.app:app_from_environment"
 
@@ -64,8 +66,32 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings()
 
 
+def require_database(settings: Settings) -> None:
+    """Opens the database once, creating its tables, or exits: one line on stderr that names
+    the database and the cause, and status 1.
+
+    Why a gateway without its database refuses to start, rather than start and answer
+    `unavailable` until the database comes: starting creates the tables, which needs the
+    database; and whatever supervises the gateway (systemd's Restart=, compose's restart:, an
+    orchestrator) already retries a start that fails, while a gateway up but of no use looks,
+    to systemd at least, like one that runs. This runs before uvicorn does: a start that fails
+    inside uvicorn's worker logs a traceback and, with --workers, exits with status 0, which
+    tells the supervisor that all went well.
+    """
+
+    async def open_and_close() -> None:
+        storage = await open_storage(settings.db, settings.db_timeout)
+        await storage.close()
+
+    try:
+        asyncio.run(open_and_close())
+    except CannotOpen as error:
+        raise SystemExit(f"rosetta serve: {error}") from None
+
+
 def serve(args: argparse.Namespace) -> None:
     settings = settings_from(args)
+    require_database(settings)
     workers = 1 if settings.reload else settings.workers
     with folder_for_workers(workers):
         uvicorn.run(

@@ -12,6 +12,7 @@ import contextlib
 import logging
 from typing import Protocol
 
+from services.errors import Unavailable
 from services.events import EventSource
 
 PRUNE_BATCH = 1000  # events deleted per transaction
@@ -70,11 +71,21 @@ class Retention:
         return pruned
 
     async def _run(self) -> None:
+        paused = False
         while not self._stop.is_set():
             try:
                 await self.prune()
+            except Unavailable:
+                # The database is down: said once, not with a traceback at every check.
+                if not paused:
+                    log.warning("pruning events paused: the database is unavailable")
+                paused = True
             except Exception:
                 # Pruning late costs disk only; it must never end for good.
                 log.exception("pruning events failed")
+            else:
+                if paused:
+                    log.warning("pruning events resumed")
+                paused = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self._interval)

@@ -11,6 +11,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -76,6 +77,7 @@ class PostgresServer:
     url: str  # without a database name: `postgresql://rosetta@127.0.0.1:PORT`
     user: str | None  # the account it runs as, when not this process's
     pg_ctl: tuple[str, ...]  # pg_ctl with the data folder and the server's options
+    data: Path  # the data folder, where postmaster.pid names the running server
 
     def stop(self) -> None:
         """Stops at once, as an operator's fast shutdown does: sessions are cut."""
@@ -84,6 +86,41 @@ class PostgresServer:
     def start(self) -> None:
         """Starts again and returns once the server accepts connections."""
         _quietly(_command(self.user, *self.pg_ctl, "-w", "start"))
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The server hung while inside: alive, its sockets open, answering nothing.
+
+        Every process is stopped (SIGSTOP), the postmaster first so that it forks no new one,
+        and continued on the way out whatever happened, so no test leaves a server hung.
+        """
+        postmaster = self._postmaster()
+        try:
+            os.kill(postmaster, signal.SIGSTOP)
+            # Each child of the postmaster runs in a session of its own: no signal to a
+            # process group reaches them all.
+            for child in _children(postmaster):
+                os.kill(child, signal.SIGSTOP)
+            yield
+        finally:
+            for process in (*_children(postmaster), postmaster):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process, signal.SIGCONT)
+
+    def _postmaster(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
+
+def _children(parent: int) -> list[int]:
+    """The processes whose parent is `parent`, from /proc (Linux, as the server's tools are)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The parent's pid follows the command's name, which is in parentheses and may
+            # itself hold spaces or parentheses.
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                children.append(int(stat.parent.name))
+    return children
 
 
 @contextmanager
@@ -101,7 +138,7 @@ def restartable_postgres_server() -> Iterator[PostgresServer]:
     )
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
     pg_ctl = (str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"))
-    server = PostgresServer(f"postgresql://rosetta@127.0.0.1:{port}", user, pg_ctl)
+    server = PostgresServer(f"postgresql://rosetta@127.0.0.1:{port}", user, pg_ctl, data)
     server.start()
     try:
         yield server

@@ -13,10 +13,11 @@ gateway instance that listens (services/storage/commit_listener.py). Its payload
 alone, a hint to read the outbox now: NOTIFY reaches no listener that is disconnected, so the
 outbox stays the record and polling the fallback.
 
-Every call is bounded: connecting by `timeout`, each statement by the same command timeout,
-and a failure that means the database is down or out of reach raises Unavailable
-(services/storage/outages.py). The pool replaces dead connections by itself when the server
-comes back.
+Every call is bounded: as a whole by `timeout`, waiting for a pooled connection included
+(services/storage/outages.py says why), and connecting and each statement by the same bound, so
+that the server hears of a statement abandoned; a failure that means the database is down, out
+of reach or not answering raises Unavailable. The pool replaces dead connections by itself
+when the server comes back.
 """
 
 from __future__ import annotations
@@ -134,14 +135,20 @@ PRUNE_CUT = """SELECT max(seq) FROM
  (SELECT seq FROM events WHERE seq <= $1 ORDER BY seq LIMIT $2) AS batch"""
 
 
-@translating(is_postgres_outage)
+# `close` bounds each of its own steps, and ends a pool that cannot close by cutting it: it
+# must not give up half-way for a deadline.
+@translating(
+    is_postgres_outage,
+    deadline=lambda storage: storage.call_timeout,
+    unbounded=frozenset({"close"}),
+)
 class PostgresStorage:
     """The Storage port on one PostgreSQL database."""
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, pool: asyncpg.Pool, dsn: str, call_timeout: float = DEFAULT_TIMEOUT) -> None:
         self._pool = pool
         self._dsn = dsn
-        self._timeout = timeout
+        self.call_timeout = call_timeout  # seconds: every call, and each step in it
         self._listener: CommitListener | None = None
 
     @classmethod
@@ -155,16 +162,16 @@ class PostgresStorage:
         """Calls `wake` at each commit of an event by any instance, and after each reconnect
         of the listening connection, until `close`."""
         if self._listener is None:
-            self._listener = CommitListener(self._dsn, EVENTS_CHANNEL, wake, self._timeout)
+            self._listener = CommitListener(self._dsn, EVENTS_CHANNEL, wake, self.call_timeout)
             self._listener.start()
 
     async def ping(self) -> None:
         """Raises Unavailable unless the database answers a trivial query in time."""
-        async with self._pool.acquire(timeout=self._timeout) as db:
+        async with self._pool.acquire(timeout=self.call_timeout) as db:
             await db.fetchval("SELECT 1")
 
     async def create_schema(self) -> None:
-        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
+        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
             await db.execute(LOCK, SCHEMA_LOCK)
             # SQLAlchemy leaves this constructor unannotated; it only compiles the DDL here.
             dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
@@ -179,7 +186,7 @@ class PostgresStorage:
             await self._listener.stop()
         # A pool whose server is gone cannot close its connections politely: bounded, then cut.
         try:
-            await asyncio.wait_for(self._pool.close(), self._timeout)
+            await asyncio.wait_for(self._pool.close(), self.call_timeout)
         except TimeoutError:
             self._pool.terminate()
 
@@ -261,7 +268,7 @@ class PostgresStorage:
     # -- writes: one transaction each, with its event
 
     async def insert_book(self, book: NewBook, now: datetime) -> Book:
-        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
+        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             last_version = await db.fetchval(
                 "DELETE FROM retired_books WHERE isbn = $1 RETURNING version", book.isbn
@@ -288,7 +295,7 @@ class PostgresStorage:
     async def update_book(
         self, isbn: str, changes: dict[str, Any], expected_version: int | None, now: datetime
     ) -> Book:
-        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
+        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             row = await db.fetchrow(GET_BOOK, isbn)
             if row is None:
@@ -323,7 +330,7 @@ class PostgresStorage:
         return updated
 
     async def delete_book(self, isbn: str, expected_version: int | None, now: datetime) -> None:
-        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
+        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             row = await db.fetchrow("SELECT on_loan, version FROM books WHERE isbn = $1", isbn)
             if row is None:
@@ -347,7 +354,7 @@ class PostgresStorage:
         self, loan_id: str, isbn: str, member: str, borrowed_at: datetime, due: date
     ) -> Loan:
         loan = Loan(id=loan_id, isbn=isbn, member=member, borrowed_at=stored(borrowed_at), due=due)
-        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
+        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             # The condition is the whole race: of two borrows of the last copy, one updates
             # a row.
@@ -367,7 +374,7 @@ class PostgresStorage:
         return loan
 
     async def close_loan(self, loan_id: str, now: datetime) -> Loan:
-        async with self._pool.acquire(timeout=self._timeout) as db, db.transaction():
+        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             row = await db.fetchrow(CLOSE_LOAN, naive_utc(now), loan_id)
             if row is None:

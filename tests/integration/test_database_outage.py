@@ -1,13 +1,18 @@
-"""PostgreSQL stopped under live gateways: every protocol answers `unavailable` at once, in
-its own idiom, /healthz says so, and once the server is back the gateways recover by
-themselves: acknowledged writes are all there and event streams go on."""
+"""PostgreSQL out of reach under live gateways, either stopped (it refuses connections) or
+hung (alive, its sockets open, answering nothing): every protocol answers `unavailable` in its
+own idiom rather than hang, /healthz says so, and once the server is back the gateways recover
+by themselves: acknowledged writes are all there and event streams go on."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +25,8 @@ from clients.interface import LibraryClient, RemoteError
 from clients.rest import RestClient
 from clients.soap import SoapClient
 from clients.ws import WsClient
+from services.errors import Unavailable
+from services.storage.database import open_storage
 from tests.conftest import gateway_settings
 from tests.live import LiveGateway, serve
 from tests.postgres import POSTGRES, PostgresServer, create_database, restartable_postgres_server
@@ -31,25 +38,77 @@ RECOVERY_WAIT = 60.0
 EVENT_WAIT = 20.0
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 ISBN = "9780132350884"  # a sample book
+# Only its deadline tells a hung server from a slow one: a small deadline keeps these tests
+# quick, and the clients' own bounds (ANSWER_WAIT) stay far above it to detect a hang.
+HUNG_DB_TIMEOUT = 1.0
+
+
+@contextmanager
+def stopped(server: PostgresServer) -> Iterator[None]:
+    server.stop()
+    try:
+        yield
+    finally:
+        server.start()
+
+
+@dataclass(frozen=True)
+class Outage:
+    name: str
+    during: Callable[[PostgresServer], AbstractContextManager[None]]
+    db_timeout: float | None  # ROSETTA_DB_TIMEOUT for it; None keeps the default
+
+
+OUTAGES = [
+    Outage("stopped", stopped, None),
+    Outage("hung", PostgresServer.paused, HUNG_DB_TIMEOUT),
+]
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[PostgresServer]:
-    """A server of this module's own: its tests stop and start it."""
+    """A server of this module's own: its tests stop, hang and restart it."""
     POSTGRES.need()
     with restartable_postgres_server() as running:
         yield running
 
 
+@pytest.fixture(params=OUTAGES, ids=lambda outage: outage.name)
+def outage(request: pytest.FixtureRequest) -> Outage:
+    chosen: Outage = request.param
+    return chosen
+
+
 @pytest.fixture
-def instances(server: PostgresServer, tmp_path: Path) -> Iterator[tuple[LiveGateway, LiveGateway]]:
+def instances(
+    server: PostgresServer, outage: Outage, tmp_path: Path
+) -> Iterator[tuple[LiveGateway, LiveGateway]]:
     # Polling once an hour: events arrive only if the listener wakes the hub, including the
     # catch-up read after it reconnects.
-    settings = gateway_settings(tmp_path).model_copy(
-        update={"db": create_database(server.url), "event_poll_interval": 3600.0}
-    )
+    update: dict[str, object] = {"db": create_database(server.url), "event_poll_interval": 3600.0}
+    if outage.db_timeout is not None:
+        update["db_timeout"] = outage.db_timeout
+    settings = gateway_settings(tmp_path).model_copy(update=update)
     with serve(settings) as first, serve(settings) as second:
         yield first, second
+
+
+def refusal(call: Callable[..., object], *args: Any, **kwargs: Any) -> RemoteError:
+    """The error that `call` is answered with. The clients wait for an answer as long as it
+    takes, so the call runs on a thread of its own, and one still unanswered after ANSWER_WAIT
+    fails the test as a hang."""
+    worker = ThreadPoolExecutor(1)
+    try:
+        answer = worker.submit(call, *args, **kwargs)
+        try:
+            answer.result(ANSWER_WAIT)
+        except RemoteError as error:
+            return error
+        except TimeoutError:
+            raise AssertionError(f"no answer within {ANSWER_WAIT} s: the call hangs") from None
+    finally:
+        worker.shutdown(wait=False)
+    raise AssertionError("the call succeeded with the database out of reach")
 
 
 def wait_until_healthy(gateway: LiveGateway) -> None:
@@ -77,23 +136,20 @@ def rpc_get_book(gateway: LiveGateway) -> dict[str, Any]:
     return answer
 
 
-def test_with_the_database_down_each_protocol_answers_unavailable_then_recovers(
-    server: PostgresServer, instances: tuple[LiveGateway, LiveGateway]
+def test_with_the_database_out_of_reach_each_protocol_answers_unavailable_then_recovers(
+    server: PostgresServer, outage: Outage, instances: tuple[LiveGateway, LiveGateway]
 ) -> None:
     a, b = instances
     subscriber = WsClient(a.url)
     clients: list[LibraryClient] = [RestClient(b.url), SoapClient(b.url), WsClient(b.url)]
     try:
         subscriber.subscribe("book.*")
-        server.stop()
-        try:
+        with outage.during(server):
             for client in clients:
-                with pytest.raises(RemoteError) as refused:
-                    client.get_book(ISBN)
-                assert refused.value.kind == "unavailable", client.protocol
-                with pytest.raises(RemoteError) as refused:
-                    client.add_book(**book_fields())
-                assert refused.value.kind == "unavailable", client.protocol
+                refused = refusal(client.get_book, ISBN)
+                assert refused.kind == "unavailable", client.protocol
+                refused = refusal(client.add_book, **book_fields())
+                assert refused.kind == "unavailable", client.protocol
 
             rest = httpx.get(f"{b.rest_url}/books/{ISBN}", timeout=ANSWER_WAIT)
             assert rest.status_code == 503
@@ -120,8 +176,6 @@ def test_with_the_database_down_each_protocol_answers_unavailable_then_recovers(
             health = httpx.get(f"{a.url}/healthz", timeout=ANSWER_WAIT)
             assert health.status_code == 503
             assert health.json()["status"] == "unavailable"
-        finally:
-            server.start()
         wait_until_healthy(a)
         wait_until_healthy(b)
         # A change on B after the restart reaches A's subscriber: A listens again.
@@ -176,8 +230,8 @@ class Writer(threading.Thread):
         assert condition(), "the writer made no progress"
 
 
-def test_postgresql_restarted_under_load_loses_no_acknowledged_write_and_no_event(
-    server: PostgresServer, instances: tuple[LiveGateway, LiveGateway]
+def test_an_outage_under_load_loses_no_acknowledged_write_and_no_event(
+    server: PostgresServer, outage: Outage, instances: tuple[LiveGateway, LiveGateway]
 ) -> None:
     a, b = instances
     subscriber = WsClient(a.url)
@@ -194,9 +248,8 @@ def test_postgresql_restarted_under_load_loses_no_acknowledged_write_and_no_even
         subscriber.subscribe("book.added")
         writer.start()
         writer.wait_for(lambda: len(writer.acknowledged) >= 10)
-        server.stop()
-        writer.wait_for(lambda: writer.refused >= 3)
-        server.start()
+        with outage.during(server):
+            writer.wait_for(lambda: writer.refused >= 3)
         before = len(writer.acknowledged)
         writer.wait_for(lambda: len(writer.acknowledged) >= before + 12)  # both instances, twice
         writer.stopping.set()
@@ -223,3 +276,34 @@ def test_postgresql_restarted_under_load_loses_no_acknowledged_write_and_no_even
         writer.stopping.set()
         for client in [subscriber, *clients]:
             client.close()
+
+
+# Forty rounds of the pool's ten connections: were calls to queue for a connection, the last
+# would wait out some forty deadlines, far past ANSWER_WAIT.
+CALLS_AT_ONCE = 400
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_calls_at_once_on_a_hung_database_each_end_at_their_own_deadline(
+    server: PostgresServer,
+) -> None:
+    """With every pooled connection stuck on a server that answers nothing, calls that wait
+    for a connection must not wait out the steps of every call queued before them."""
+    storage = await open_storage(create_database(server.url), HUNG_DB_TIMEOUT)
+    try:
+        with server.paused():
+            outcomes = await asyncio.wait_for(
+                asyncio.gather(
+                    *(storage.get_book(ISBN) for _ in range(CALLS_AT_ONCE)),
+                    return_exceptions=True,
+                ),
+                ANSWER_WAIT,
+            )
+    finally:
+        await storage.close()
+    assert all(isinstance(outcome, Unavailable) for outcome in outcomes), outcomes

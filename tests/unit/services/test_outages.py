@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import asyncpg
 import pytest
 
 from services.errors import Unavailable
 from services.storage.outages import is_postgres_outage, is_sqlite_outage, translating
+
+T = TypeVar("T")
 
 
 def sqlite_error(code_name: str) -> sqlite3.OperationalError:
@@ -84,3 +88,38 @@ def test_other_failures_and_private_methods_pass_through_untouched() -> None:
         asyncio.run(Flaky(ValueError("a bug")).read())
     with pytest.raises(ConnectionRefusedError):
         asyncio.run(Flaky(ConnectionRefusedError())._private())
+
+
+@translating(
+    is_postgres_outage, deadline=lambda stuck: stuck.seconds, unbounded=frozenset({"close"})
+)
+class Stuck:
+    """A storage whose server answers nothing, and whose clean-up waits on that server too."""
+
+    seconds = 0.01
+
+    async def read(self) -> int:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.Event().wait()
+        return 1
+
+    async def close(self) -> str:
+        await asyncio.sleep(self.seconds * 5)
+        return "closed"
+
+
+async def within(seconds: float, call: Awaitable[T]) -> T:
+    """`call`'s answer; a hang fails the test rather than stall it."""
+    return await asyncio.wait_for(call, seconds)
+
+
+def test_a_call_past_its_deadline_is_unavailable_without_waiting_for_its_clean_up() -> None:
+    with pytest.raises(Unavailable) as raised:
+        asyncio.run(within(10, Stuck().read()))
+    assert isinstance(raised.value.__cause__, TimeoutError)
+
+
+def test_a_method_named_unbounded_runs_past_the_deadline() -> None:
+    assert asyncio.run(within(10, Stuck().close())) == "closed"
