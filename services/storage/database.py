@@ -8,6 +8,7 @@ import sqlite3
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from services.errors import Unavailable
 from services.storage.outages import is_postgres_outage
@@ -52,13 +53,23 @@ async def _storage_for(db: str, call_timeout: float) -> SqliteStorage | Postgres
         return SqliteStorage(db)
     # SQLAlchemy's URL parser, since URLs of its dialect names (sqlite+aiosqlite://...)
     # were accepted before and still are.
-    url = make_url(db)
+    try:
+        url = make_url(db)
+    except (ArgumentError, ValueError):
+        # Not echoed: a URL that cannot be read cannot have its password masked either.
+        raise CannotOpen(
+            "cannot open the database: its URL cannot be read; give a SQLite file or a "
+            "postgresql:// URL"
+        ) from None
     if url.drivername in SQLITE_DRIVERS:
         return SqliteStorage(url.database or ":memory:")
     if url.drivername in POSTGRESQL_DRIVERS:
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         return await PostgresStorage.connect(dsn, call_timeout)
-    raise ValueError(f"unsupported database {url.drivername!r}: use SQLite or PostgreSQL")
+    raise CannotOpen(
+        f"cannot open the database {shown(db)}: {url.drivername!r} is not supported; "
+        "give a SQLite file or a postgresql:// URL"
+    )
 
 
 def shown(db: str) -> str:

@@ -25,3 +25,28 @@ def test_a_database_that_cannot_be_opened_is_named_with_the_cause(tmp_path: Path
         asyncio.run(open_storage(db))
     assert str(refused.value).startswith(f"cannot open the database {db}: ")
     assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("db", "message"),
+    [
+        pytest.param(
+            "mysql://ada:s3cret@db.internal/library",
+            "cannot open the database mysql://ada:***@db.internal/library: 'mysql' is not "
+            "supported; give a SQLite file or a postgresql:// URL",
+            id="another-database",
+        ),
+        pytest.param(
+            "postgresql://ada:s3cret@db.internal:port/library",
+            "cannot open the database: its URL cannot be read; give a SQLite file or a "
+            "postgresql:// URL",
+            id="unreadable-url",
+        ),
+    ],
+)
+def test_a_database_rosetta_cannot_speak_to_is_refused_with_what_it_can(
+    db: str, message: str
+) -> None:
+    with pytest.raises(CannotOpen) as refused:
+        asyncio.run(open_storage(db))
+    assert str(refused.value) == message
