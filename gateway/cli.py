@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from gateway.settings import Settings
+from gateway.taken_port import taken_port_refusal
 from gateway.worker_metrics import folder_for_workers
 from gateway.ws.transport import server_options
 
@@ -64,8 +65,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings()
 
 
+def refuse_a_taken_port(settings: Settings) -> None:
+    refusal = taken_port_refusal(settings.host, settings.port)
+    if refusal is not None:
+        raise SystemExit(refusal)
+
+
 def serve(args: argparse.Namespace) -> None:
     settings = settings_from(args)
+    refuse_a_taken_port(settings)
     workers = 1 if settings.reload else settings.workers
     with folder_for_workers(workers):
         uvicorn.run(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from clients.compare.cli import add_call_arguments, add_compare_arguments
 from frameworks.serving import FRAMEWORKS, serve_framework
-from gateway.cli import add_serve_arguments, serve, settings_from
+from gateway.cli import add_serve_arguments, refuse_a_taken_port, serve, settings_from
 
 
 def add_framework_argument(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +30,9 @@ def serve_command(args: argparse.Namespace) -> None:
         raise SystemExit(
             f"rosetta serve: --reload and --workers serve fastapi only, not {args.framework}"
         )
-    serve_framework(args.framework, settings_from(args))
+    settings = settings_from(args)
+    refuse_a_taken_port(settings)
+    serve_framework(args.framework, settings)
 
 
 EXAMPLES = """\
