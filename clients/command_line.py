@@ -14,9 +14,11 @@ from typing import Any
 
 from clients.arguments import ArgumentError, operations_help, parse_arguments
 from clients.interface import UNREACHABLE, LibraryClient, RemoteError
+from services.errors import NotAllowed
 from services.models import Book, Loan, Page, book_as_dict, loan_as_dict
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+CHANGES_ADVICE = "set ROSETTA_API_TOKEN to the gateway's API token"
 
 
 def script_help(program: str, more_usage: Sequence[str] = ()) -> str:
@@ -80,7 +82,11 @@ def run_script(
         finally:
             client.close()
     except RemoteError as error:
-        print(f"{error.protocol} error, kind {error.kind}: {error.message}", file=sys.stderr)
+        # A refused change is the one error answer whose fix lies with the caller's set-up.
+        advice = f"; {CHANGES_ADVICE}" if error.kind == NotAllowed.kind else ""
+        print(
+            f"{error.protocol} error, kind {error.kind}: {error.message}{advice}", file=sys.stderr
+        )
         return 1
     except UNREACHABLE as error:
         print(f"cannot reach the gateway at {url}: {error}", file=sys.stderr)

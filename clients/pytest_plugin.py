@@ -47,16 +47,27 @@ def rosetta_url(pytestconfig: pytest.Config) -> str:
     """The gateway's base URL, checked once: a test should not fail three ways for one reason."""
     import httpx
 
+    from clients.compare.mistakes import path_mistake, url_mistake
+
     option: str | None = pytestconfig.getoption("rosetta_url")
     url = (option or os.environ.get("ROSETTA_URL") or DEFAULT_URL).rstrip("/")
+    named = "--rosetta-url" if option else "ROSETTA_URL"
+    mistake = url_mistake(url, named)
+    if mistake is not None:
+        pytest.fail(str(mistake), pytrace=False)
     try:
-        httpx.get(f"{url}/healthz", timeout=10).raise_for_status()
+        answer = httpx.get(f"{url}/healthz", timeout=10)
+        # The status alone: httpx's status errors append a web page to read.
+        problem = None if answer.is_success else f"GET /healthz answered {answer.status_code}"
     except httpx.HTTPError as error:
         problem = str(error)  # failed outside this block, so no chained traceback is shown
-    else:
+    if problem is None:
         return url
+    mistake = path_mistake(url, healthy=False, option=named)
     pytest.fail(
-        f"no Rosetta gateway answers at {url} ({problem}); start one with `rosetta serve`, "
+        str(mistake)
+        if mistake is not None
+        else f"no Rosetta gateway answers at {url} ({problem}); start one with `rosetta serve`, "
         "or point --rosetta-url (or ROSETTA_URL) at yours",
         pytrace=False,
     )

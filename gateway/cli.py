@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from gateway.settings import Settings
+from gateway.taken_port import taken_port_refusal
 from gateway.worker_metrics import folder_for_workers
 from gateway.ws.transport import server_options
 from services.storage.database import CannotOpen, open_storage
@@ -66,6 +67,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings()
 
 
+def refuse_a_taken_port(settings: Settings) -> None:
+    refusal = taken_port_refusal(settings.host, settings.port)
+    if refusal is not None:
+        raise SystemExit(refusal)
+
+
 def require_database(settings: Settings) -> None:
     """Opens the database once, creating its tables, or exits: one line on stderr that names
     the database and the cause, and status 1.
@@ -91,6 +98,7 @@ def require_database(settings: Settings) -> None:
 
 def serve(args: argparse.Namespace) -> None:
     settings = settings_from(args)
+    refuse_a_taken_port(settings)
     require_database(settings)
     workers = 1 if settings.reload else settings.workers
     with folder_for_workers(workers):

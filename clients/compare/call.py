@@ -17,7 +17,7 @@ from clients.compare.measure import MAKERS, CompareError, check_gateway
 from clients.compare.mistakes import CommandLineMistake, token_mistake
 from clients.interface import UNREACHABLE, LibraryClient, RemoteError
 from clients.wire.printing import conversation
-from clients.wire.proxy import WireError, WireTap, upstream_of
+from clients.wire.proxy import WireError, WireTap
 
 ALIASES = {"ws": "websocket"}
 WIRE_MAX = 4096
@@ -46,9 +46,7 @@ def run_call(
         print(f"rosetta call: {error}", file=err)
         return 2
     try:
-        if wire:
-            upstream_of(url)
-        check_gateway(url)
+        check_gateway(url, tapped=wire)
         if not wire:
             return _call(MAKERS[protocol](url, token=token), operation, arguments, out, err)
         with WireTap(url) as tap:

@@ -49,12 +49,14 @@ class CompareError(Exception):
     """The comparison cannot run: no gateway answers at the URL, or it went away meanwhile."""
 
 
-def check_gateway(url: str) -> None:
-    """Raises CommandLineMistake when `url` is not how a gateway is named, CompareError when
-    no gateway answers there."""
+def check_gateway(url: str, *, tapped: bool = False) -> None:
+    """Raises CommandLineMistake when `url` is not how a gateway is named, WireError when it is
+    to be `tapped` and the tap cannot measure it, CompareError when no gateway answers there."""
     mistake = url_mistake(url)
     if mistake is not None:
         raise mistake
+    if tapped:
+        upstream_of(url)  # an https:// gateway cannot be tapped: say so before calling it
     try:
         answer = httpx.get(f"{url}/healthz", timeout=5)
         problem = None if answer.is_success else f"GET /healthz answered {answer.status_code}"
@@ -168,8 +170,7 @@ def compare(
     token: str | None = None,
     weights: bool = True,
 ) -> Comparison:
-    upstream_of(url)  # an https:// gateway cannot be tapped: say so before calling it
-    check_gateway(url)
+    check_gateway(url, tapped=True)
     helper = RestClient(url, token=token)
     try:
         pad = Scratchpad(helper, operation, arguments)

@@ -20,23 +20,24 @@ class CommandLineMistake(Exception):
     """The command line asks for something that cannot work; the message names the fix."""
 
 
-def url_mistake(url: str) -> CommandLineMistake | None:
-    """What is wrong with `--url` as written, before anything is sent; None if it may be right."""
+def url_mistake(url: str, option: str = "--url") -> CommandLineMistake | None:
+    """What is wrong with the URL `option` gives, as written, before anything is sent; None if
+    it may be right."""
     parts = urlsplit(url)
     if parts.scheme in WEBSOCKET_SCHEMES:
         root = f"{WEBSOCKET_SCHEMES[parts.scheme]}://{parts.netloc}"
         return CommandLineMistake(
-            f"--url {url} is a WebSocket URL: --url takes the gateway's root over HTTP, "
+            f"{option} {url} is a WebSocket URL: {option} takes the gateway's root over HTTP, "
             f"e.g. {root} (the WebSocket client finds /ws from it)"
         )
     if parts.scheme not in HTTP_SCHEMES or not parts.netloc:
         return CommandLineMistake(
-            f"--url {url} has no scheme: write it http://{url.removeprefix('//')}"
+            f"{option} {url} has no scheme: write it http://{url.removeprefix('//')}"
         )
     return None
 
 
-def path_mistake(url: str, healthy: bool) -> CommandLineMistake | None:
+def path_mistake(url: str, healthy: bool, option: str = "--url") -> CommandLineMistake | None:
     """A URL with a path (`.../rest`) where no gateway answers, though one answers at the root."""
     parts = urlsplit(url)
     path = parts.path.rstrip("/")
@@ -49,7 +50,7 @@ def path_mistake(url: str, healthy: bool) -> CommandLineMistake | None:
         return None
     if not at_root:
         return None
-    return CommandLineMistake(f"drop {path}: --url takes the gateway's root, e.g. {root}")
+    return CommandLineMistake(f"drop {path}: {option} takes the gateway's root, e.g. {root}")
 
 
 def token_mistake(error: RemoteError) -> CommandLineMistake | None:

@@ -15,6 +15,7 @@ from typing import IO, Any
 import pytest
 
 from clients.arguments import usage
+from clients.command_line import CHANGES_ADVICE
 from clients.rest import RestClient
 from services.operations import OPERATIONS
 from tests.live import LiveGateway
@@ -65,6 +66,26 @@ def test_a_script_reports_an_error_answer_by_kind(gateway: LiveGateway, module: 
     assert done.returncode == 1
     assert "kind not_found" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_a_change_refused_for_want_of_the_token_says_where_it_goes(
+    token_gateway: LiveGateway, module: str
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "ROSETTA_API_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", module, "remove_book", "9780000000002"],
+        cwd=ROOT,
+        env=environment | {"ROSETTA_URL": token_gateway.url},
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "kind not_allowed" in done.stderr
+    assert done.stderr.endswith(f"; {CHANGES_ADVICE}\n")
+    assert len(done.stderr.splitlines()) == 1
 
 
 @pytest.mark.parametrize("module", MODULES)

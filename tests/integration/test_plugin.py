@@ -15,6 +15,7 @@ from textwrap import dedent
 
 import pytest
 
+from clients.compare.mistakes import path_mistake, url_mistake
 from clients.interface import LibraryClient
 from clients.testing import ProtocolsDisagree, answers_from, assert_same_across_protocols
 from tests.conftest import API_TOKEN
@@ -116,6 +117,25 @@ def test_no_gateway_is_one_clear_error(tmp_path: Path) -> None:
     assert "no Rosetta gateway answers at http://127.0.0.1:9" in done.stdout
     assert "The above exception" not in done.stdout  # the message alone, no chained traceback
     assert "4 errors" in done.stdout
+
+
+@pytest.mark.parametrize("mistake", ["protocol path", "websocket", "no scheme"])
+def test_a_url_that_is_not_the_gateway_root_gets_its_fix(
+    gateway: LiveGateway, tmp_path: Path, mistake: str
+) -> None:
+    url = {
+        "protocol path": f"{gateway.url}/rest",
+        "websocket": gateway.url.replace("http", "ws", 1) + "/ws",
+        "no scheme": gateway.url.removeprefix("http://"),
+    }[mistake]
+    done = pytest_run(tmp_path, PASSING, f"--rosetta-url={url}")
+    assert done.returncode == 1
+    assert "4 errors" in done.stdout
+    advice = url_mistake(url, "--rosetta-url") or path_mistake(url, False, "--rosetta-url")
+    assert advice is not None
+    assert str(advice) in done.stdout
+    assert gateway.url in str(advice)  # the fix names the root to write
+    assert "developer.mozilla.org" not in done.stdout
 
 
 def test_the_plugin_can_be_turned_off(gateway: LiveGateway, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,8 +16,10 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import pytest
 
 from clients.ws import WsClient
+from gateway.taken_port import taken_port_refusal
 from tests.integration.test_readme import free_port
 from tests.support import book_fields
 
@@ -143,3 +146,32 @@ def test_two_workers_share_the_data_and_every_event(tmp_path: Path) -> None:
         seqs = [e["seq"] for e in seen]
         assert seqs == sorted(seqs)
         assert len(set(seqs)) == len(seqs)
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask", "django", "tornado"])
+def test_a_taken_port_is_refused_with_the_way_to_choose_another(
+    tmp_path: Path, framework: str
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as holder:
+        port = holder.getsockname()[1]
+        refusal = taken_port_refusal("127.0.0.1", port)
+        database = tmp_path / "never.db"
+        done = subprocess.run(
+            [
+                ROSETTA,
+                "serve",
+                "--framework",
+                framework,
+                "--port",
+                str(port),
+                "--db",
+                str(database),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert (done.returncode, done.stderr) == (1, f"{refusal}\n")
+    assert f"--port {port + 1}" in done.stderr
+    assert not database.exists()  # refused before the catalogue was opened

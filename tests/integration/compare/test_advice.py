@@ -18,9 +18,11 @@ ISBN = "9780132350884"
 ROSETTA = str(Path(sys.executable).parent / "rosetta")
 
 
-def call(url: str, protocol: str, operation: str, *words: str) -> tuple[int, str]:
+def call(
+    url: str, protocol: str, operation: str, *words: str, wire: bool = False
+) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
-    status = run_call(url, protocol, operation, list(words), out=out, err=err)
+    status = run_call(url, protocol, operation, list(words), wire=wire, out=out, err=err)
     assert out.getvalue() == ""
     return status, err.getvalue()
 
@@ -33,18 +35,20 @@ def test_a_protocol_path_in_the_url_is_named_to_drop(gateway: LiveGateway, path:
     assert err == f"rosetta call: {expected}\n"
 
 
-def test_a_websocket_url_is_turned_into_the_gateway_root(gateway: LiveGateway) -> None:
+@pytest.mark.parametrize("wire", [False, True], ids=["plain", "wire"])
+def test_a_websocket_url_is_turned_into_the_gateway_root(gateway: LiveGateway, wire: bool) -> None:
     ws_url = gateway.url.replace("http", "ws", 1) + "/ws"
-    status, err = call(ws_url, "ws", "get_book", f"isbn={ISBN}")
+    status, err = call(ws_url, "ws", "get_book", f"isbn={ISBN}", wire=wire)
     assert status == 2
     assert f"--url {ws_url} is a WebSocket URL" in err
     assert f"e.g. {gateway.url} " in err
     assert len(err.splitlines()) == 1
 
 
-def test_a_url_without_a_scheme_gets_one(gateway: LiveGateway) -> None:
+@pytest.mark.parametrize("wire", [False, True], ids=["plain", "wire"])
+def test_a_url_without_a_scheme_gets_one(gateway: LiveGateway, wire: bool) -> None:
     bare = gateway.url.removeprefix("http://")
-    status, err = call(bare, "soap", "get_book", f"isbn={ISBN}")
+    status, err = call(bare, "soap", "get_book", f"isbn={ISBN}", wire=wire)
     assert (status, err) == (
         2,
         f"rosetta call: --url {bare} has no scheme: write it {gateway.url}\n",
@@ -101,3 +105,24 @@ def test_compare_gives_the_same_advice(gateway: LiveGateway, token_gateway: Live
     )
     assert no_token.returncode == 2, no_token.stderr
     assert "--token TOKEN or set ROSETTA_API_TOKEN" in no_token.stderr
+
+
+@pytest.mark.parametrize("mistake", ["websocket", "no scheme"])
+def test_compare_names_the_fix_of_a_url_that_is_not_http(
+    gateway: LiveGateway, mistake: str
+) -> None:
+    url = {
+        "websocket": gateway.url.replace("http", "ws", 1) + "/ws",
+        "no scheme": gateway.url.removeprefix("http://"),
+    }[mistake]
+    done = subprocess.run(
+        [ROSETTA, "compare", "get_book", f"isbn={ISBN}", "--url", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"rosetta compare: --url {url} ")
+    assert gateway.url in done.stderr
+    assert len(done.stderr.splitlines()) == 1
