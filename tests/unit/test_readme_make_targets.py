@@ -13,7 +13,7 @@ MAKEFILE = (ROOT / "Makefile").read_text()
 RUN_BY: dict[str, tuple[str, str]] = {
     "run": ("tests/integration/test_readme.py", '["make", "--no-print-directory", "run"]'),
     "test": (".ci/run", "\nmake test\n"),
-    "test-all": (".ci/run", "make test-all"),
+    "test-all": (".ci/run", "-o lint test-all"),
     "lint": ("Makefile", "test: lint"),
     # `make test` checks what `make format` writes: lint runs `ruff format --check`.
     "format": ("Makefile", "$(BIN)/ruff format --check ."),
