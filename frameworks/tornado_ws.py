@@ -109,11 +109,8 @@ class JsonRpcSocket(WebSocketHandler):
                 frame = frame_for(subscriber, await subscriber.queue.get())
                 if frame is not None and not await self.send(frame):
                     return
-                # The hub stops feeding a subscriber that fell behind (or that retention
-                # overtook); what was queued is still delivered, then the client learns why
-                # nothing more will come, and resumes with `after`.
-                if subscriber.cut_off is not None and subscriber.queue.empty():
-                    self.close(CLOSE_CUT_OFF[subscriber.cut_off], subscriber.cut_off.value)
+                if (ended := subscriber.ended()) is not None:
+                    self.close(CLOSE_CUT_OFF[ended], ended.value)
                     return
         except Exception:
             log.exception("pushing events to a websocket failed")

@@ -67,13 +67,22 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings()
 
 
-def refuse_a_taken_port(settings: Settings) -> None:
+def settings_to_serve(args: argparse.Namespace) -> Settings:
+    """The settings of `rosetta serve`, once its port is free and its database opens; else
+    one line on stderr that says what is wrong, and status 1."""
+    settings = settings_from(args)
+    _refuse_a_taken_port(settings)
+    _require_database(settings)
+    return settings
+
+
+def _refuse_a_taken_port(settings: Settings) -> None:
     refusal = taken_port_refusal(settings.host, settings.port)
     if refusal is not None:
         raise SystemExit(refusal)
 
 
-def require_database(settings: Settings) -> None:
+def _require_database(settings: Settings) -> None:
     """Opens the database once, creating its tables, or exits: one line on stderr that names
     the database and the cause, and status 1.
 
@@ -97,9 +106,7 @@ def require_database(settings: Settings) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    settings = settings_from(args)
-    refuse_a_taken_port(settings)
-    require_database(settings)
+    settings = settings_to_serve(args)
     workers = 1 if settings.reload else settings.workers
     with folder_for_workers(workers):
         uvicorn.run(

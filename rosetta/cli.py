@@ -9,13 +9,7 @@ from collections.abc import Sequence
 
 from clients.compare.cli import add_call_arguments, add_compare_arguments
 from frameworks.serving import FRAMEWORKS, serve_framework
-from gateway.cli import (
-    add_serve_arguments,
-    refuse_a_taken_port,
-    require_database,
-    serve,
-    settings_from,
-)
+from gateway.cli import add_serve_arguments, serve, settings_to_serve
 
 
 def add_framework_argument(parser: argparse.ArgumentParser) -> None:
@@ -36,10 +30,7 @@ def serve_command(args: argparse.Namespace) -> None:
         raise SystemExit(
             f"rosetta serve: --reload and --workers serve fastapi only, not {args.framework}"
         )
-    settings = settings_from(args)
-    refuse_a_taken_port(settings)
-    require_database(settings)
-    serve_framework(args.framework, settings)
+    serve_framework(args.framework, settings_to_serve(args))
 
 
 EXAMPLES = """\

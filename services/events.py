@@ -150,6 +150,12 @@ class Subscriber:
     def wants(self, event_type: str) -> bool:
         return event_type in self.types
 
+    def ended(self) -> CutOff | None:
+        """Why nothing more will come, once the hub has cut this subscriber off (it fell
+        behind, or retention overtook it) and what it had queued is all delivered; then its
+        connection closes saying why, and the client resumes with `after`."""
+        return self.cut_off if self.queue.empty() else None
+
     def subscribe(self, patterns: frozenset[str]) -> frozenset[str]:
         return self._follow(self.patterns | patterns)
 

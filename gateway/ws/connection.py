@@ -203,11 +203,8 @@ class Connection:
                             return
                         if isinstance(queued, Event):
                             self._runtime.metrics.events.inc()
-                # The hub stops feeding a subscriber that fell behind (or that retention
-                # overtook); what was queued is still delivered, then the client learns why
-                # nothing more will come, and resumes with `after`.
-                if subscriber.cut_off is not None and subscriber.queue.empty():
-                    await self._close(CLOSE_CUT_OFF[subscriber.cut_off], subscriber.cut_off.value)
+                if (ended := subscriber.ended()) is not None:
+                    await self._close(CLOSE_CUT_OFF[ended], ended.value)
                     return
         except Exception:
             log.exception("pushing events to a websocket failed")

@@ -13,7 +13,7 @@ gateway instance that listens (services/storage/commit_listener.py). Its payload
 alone, a hint to read the outbox now: NOTIFY reaches no listener that is disconnected, so the
 outbox stays the record and polling the fallback.
 
-Every call is bounded: as a whole by `timeout`, waiting for a pooled connection included
+Every call is bounded: as a whole by `call_timeout`, waiting for a pooled connection included
 (services/storage/outages.py says why), and connecting and each statement by the same bound, so
 that the server hears of a statement abandoned; a failure that means the database is down, out
 of reach or not answering raises Unavailable. The pool replaces dead connections by itself
@@ -167,11 +167,11 @@ class PostgresStorage:
 
     async def ping(self) -> None:
         """Raises Unavailable unless the database answers a trivial query in time."""
-        async with self._pool.acquire(timeout=self.call_timeout) as db:
+        async with self._pool.acquire() as db:
             await db.fetchval("SELECT 1")
 
     async def create_schema(self) -> None:
-        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
+        async with self._pool.acquire() as db, db.transaction():
             await db.execute(LOCK, SCHEMA_LOCK)
             # SQLAlchemy leaves this constructor unannotated; it only compiles the DDL here.
             dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
@@ -268,7 +268,7 @@ class PostgresStorage:
     # -- writes: one transaction each, with its event
 
     async def insert_book(self, book: NewBook, now: datetime) -> Book:
-        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
+        async with self._pool.acquire() as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             last_version = await db.fetchval(
                 "DELETE FROM retired_books WHERE isbn = $1 RETURNING version", book.isbn
@@ -295,7 +295,7 @@ class PostgresStorage:
     async def update_book(
         self, isbn: str, changes: dict[str, Any], expected_version: int | None, now: datetime
     ) -> Book:
-        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
+        async with self._pool.acquire() as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             row = await db.fetchrow(GET_BOOK, isbn)
             if row is None:
@@ -330,7 +330,7 @@ class PostgresStorage:
         return updated
 
     async def delete_book(self, isbn: str, expected_version: int | None, now: datetime) -> None:
-        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
+        async with self._pool.acquire() as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             row = await db.fetchrow("SELECT on_loan, version FROM books WHERE isbn = $1", isbn)
             if row is None:
@@ -354,7 +354,7 @@ class PostgresStorage:
         self, loan_id: str, isbn: str, member: str, borrowed_at: datetime, due: date
     ) -> Loan:
         loan = Loan(id=loan_id, isbn=isbn, member=member, borrowed_at=stored(borrowed_at), due=due)
-        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
+        async with self._pool.acquire() as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             # The condition is the whole race: of two borrows of the last copy, one updates
             # a row.
@@ -374,7 +374,7 @@ class PostgresStorage:
         return loan
 
     async def close_loan(self, loan_id: str, now: datetime) -> Loan:
-        async with self._pool.acquire(timeout=self.call_timeout) as db, db.transaction():
+        async with self._pool.acquire() as db, db.transaction():
             await db.execute(LOCK, WRITE_LOCK)
             row = await db.fetchrow(CLOSE_LOAN, naive_utc(now), loan_id)
             if row is None:
